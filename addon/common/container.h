@@ -1,0 +1,76 @@
+// The on-disk record of a container (<root>/<id>/state.json) as the native
+// verbs see it. TypeScript writes the record at create; start, state, kill
+// and delete read it here, so that those verbs never need Node.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "failure.h"
+#include "json.h"
+
+namespace runts {
+
+enum class Status { Creating, Created, Running, Paused, Stopped };
+const char* statusName(Status s);
+
+struct CgroupDir {
+  std::string path;
+  bool created = false;  // only directories runts created are removed
+};
+
+struct ContainerRecord {
+  std::string stateDir;
+  json::Value doc;  // the whole state.json
+  std::string id;
+  std::string storedStatus;  // "creating" or "created"
+  pid_t pid = 0;
+  uint64_t pidStartTime = 0;
+  pid_t creatorPid = 0;
+  uint64_t creatorStartTime = 0;
+  std::vector<CgroupDir> cgroups;
+  std::string procsFile;    // lists every process of the container
+  std::string killFile;     // cgroup.kill, where the kernel has it
+  std::string freezerFile;  // freezer.state (v1) or cgroup.freeze (v2)
+  // Work that only the TypeScript side can do (hooks): the launcher hands
+  // such verbs to Node instead of running them natively.
+  std::vector<std::string> needsNodeFor;
+
+  bool needsNode(const std::string& verb) const;
+};
+
+// runc's rule for ids, plus: no "..", at most 1024 bytes.
+bool validateContainerId(const std::string& id, Failure& f);
+
+std::string stateDirFor(const std::string& root, const std::string& id);
+
+// Loads <root>/<id>/state.json. A missing container is a failure whose
+// message says so; a directory without a record (an interrupted create) loads
+// as an empty record with storedStatus "".
+bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f);
+
+Status liveStatus(const ContainerRecord& rec);
+
+// The state JSON that `state` prints: the spec's fields plus runc's
+// rootfs/created/owner, in runc's order.
+std::string renderState(const ContainerRecord& rec, Status status);
+
+// An exclusive lock on <stateDir>/lock, held until release. Verifies after
+// locking that the directory was not deleted meanwhile.
+class RecordLock {
+ public:
+  RecordLock() = default;
+  RecordLock(const RecordLock&) = delete;
+  RecordLock& operator=(const RecordLock&) = delete;
+  ~RecordLock();
+  bool acquire(const std::string& stateDir, const std::string& id, Failure& f);
+  void release();
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace runts

@@ -1,0 +1,27 @@
+// Failure: what a native step reports when it cannot do its work. Every
+// failure names the step and, where there is one, the path it was acting on,
+// so that users read "mount /proc: Operation not permitted", not "EPERM".
+#pragma once
+
+#include <string>
+
+namespace runts {
+
+struct Failure {
+  std::string step;    // e.g. "open state file", "pivot_root"
+  std::string path;    // the file, mount destination or cgroup it concerns
+  int err = 0;         // errno, or 0 when the failure is not a system call's
+  std::string detail;  // extra words: what to do about it
+  int exitCode = 1;
+
+  // "step path: strerror (detail)"
+  std::string message() const;
+};
+
+// Fills f from the current errno and returns false, so that callers can write
+//   if (mkdir(...) < 0) return sysFail(f, "mkdir", path);
+bool sysFail(Failure& f, std::string step, std::string path = "", std::string detail = "");
+// A failure that is not a system call's error.
+bool plainFail(Failure& f, std::string message, int exitCode = 1);
+
+}  // namespace runts

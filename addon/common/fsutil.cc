@@ -1,0 +1,102 @@
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace runts {
+
+bool readFile(const std::string& path, std::string& out, Failure& f) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sysFail(f, "open", path);
+  out.clear();
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      close(fd);
+      errno = e;
+      return sysFail(f, "read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return true;
+}
+
+static bool writeAll(int fd, const std::string& content) {
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool writeFileAtomic(const std::string& path, const std::string& content, Failure& f) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return sysFail(f, "create", tmp);
+  if (!writeAll(fd, content)) {
+    int e = errno;
+    close(fd);
+    unlink(tmp.c_str());
+    errno = e;
+    return sysFail(f, "write", tmp);
+  }
+  close(fd);
+  if (rename(tmp.c_str(), path.c_str()) < 0) {
+    int e = errno;
+    unlink(tmp.c_str());
+    errno = e;
+    return sysFail(f, "rename", path);
+  }
+  return true;
+}
+
+bool writeExisting(const std::string& path, const std::string& content, Failure& f) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return sysFail(f, "open", path);
+  bool ok = writeAll(fd, content);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return ok ? true : sysFail(f, "write", path);
+}
+
+bool pathExists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+bool removeFlatDir(const std::string& dir, Failure& f) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return true;
+    return sysFail(f, "open directory", dir);
+  }
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    std::string p = dir + "/" + name;
+    if (unlink(p.c_str()) < 0 && errno != ENOENT) {
+      int err = errno;
+      closedir(d);
+      errno = err;
+      return sysFail(f, "remove", p);
+    }
+  }
+  closedir(d);
+  if (rmdir(dir.c_str()) < 0 && errno != ENOENT) return sysFail(f, "remove directory", dir);
+  return true;
+}
+
+}  // namespace runts

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+
+namespace runts {
+
+// Parses "SIGTERM", "term", "15", "SIGRTMIN+3" or "RTMAX-1" the way runc
+// does. Returns the signal number, or 0 when the text names no signal.
+int parseSignal(const std::string& text);
+
+// "SIGTERM" for 15; "SIGRTMIN+3" for real-time signals; "" for unknown.
+std::string signalName(int sig);
+
+}  // namespace runts

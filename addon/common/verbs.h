@@ -1,0 +1,29 @@
+// The verbs that engines call most often (state, start, kill, delete),
+// implemented once in C++ and used both by the native launcher (no Node start
+// at all) and by the Node addon (the library API and the yargs CLI).
+#pragma once
+
+#include <string>
+
+#include "failure.h"
+
+namespace runts {
+
+// Where a verb on a container needs work that only the TypeScript side does
+// (hooks), a caller that set handOffToNode gets a failure with this exit
+// code instead, before anything was changed: the launcher then runs the
+// command under Node.
+constexpr int kNeedsNode = -2;
+
+struct VerbOptions {
+  std::string root;
+  bool handOffToNode = false;
+};
+
+// Returns the state JSON in out.
+bool stateVerb(const VerbOptions& o, const std::string& id, std::string& out, Failure& f);
+bool startVerb(const VerbOptions& o, const std::string& id, Failure& f);
+bool killVerb(const VerbOptions& o, const std::string& id, const std::string& signal, bool all, Failure& f);
+bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure& f);
+
+}  // namespace runts

@@ -1,0 +1,286 @@
+// runts-init: the first program of every container. The addon starts it from
+// a sealed memfd (so /proc/<pid>/exe of a waiting container is never a
+// writable host file, CVE-2019-5736) with the sync socket as its only channel
+// to the runtime.
+//
+// It runs in two processes:
+//   stage "parent-side": joins namespaces given by path, creates the new
+//     ones (asking the runtime to write uid/gid maps), then clones the
+//     container process with CLONE_PARENT, so that the runtime (and after it
+//     the engine's subreaper) is its parent, reports its pid and exits;
+//   stage "container": sets up the rootfs, devices, console, credentials,
+//     reports ready, waits on the exec fifo for `start`, and execs args[0].
+// Being a fresh, single-threaded program, it may call anything; the
+// restrictions of a child forked from Node do not apply here.
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../common/channel.h"
+#include "../common/fsutil.h"
+#include "../common/json.h"
+#include "console.h"
+#include "plan.h"
+#include "process.h"
+#include "rootfs.h"
+#include "rootpath.h"
+
+namespace {
+
+using runts::Failure;
+using runts::init::Plan;
+
+struct Fds {
+  int sync = -1;
+  int fifo = -1;
+  int console = -1;
+};
+
+[[noreturn]] void failAndExit(int sync, const Failure& f) {
+  runts::sendMessage(sync, runts::failureMessage(f));
+  _exit(1);
+}
+
+void resetSignals() {
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void exitOnSignal(int sig) { _exit(128 + sig); }
+
+// While it waits for `start`, the init is pid 1 of the container, which the
+// kernel shields from every signal without a handler: these handlers let
+// `kill` stop a created container the way it stops runc's.
+void catchTerminatingSignals() {
+  const int sigs[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+  for (int sig : sigs) signal(sig, exitOnSignal);
+}
+
+bool parseArgs(int argc, char** argv, Fds& fds) {
+  for (int i = 1; i < argc; i++) {
+    const char* a = argv[i];
+    if (strncmp(a, "sync=", 5) == 0) fds.sync = atoi(a + 5);
+    else if (strncmp(a, "fifo=", 5) == 0) fds.fifo = atoi(a + 5);
+    else if (strncmp(a, "console=", 8) == 0) fds.console = atoi(a + 8);
+  }
+  return fds.sync >= 0;
+}
+
+const char* namespaceName(int flag) {
+  switch (flag) {
+    case CLONE_NEWUSER: return "user";
+    case CLONE_NEWNS: return "mount";
+    case CLONE_NEWPID: return "pid";
+    case CLONE_NEWNET: return "network";
+    case CLONE_NEWIPC: return "ipc";
+    case CLONE_NEWUTS: return "uts";
+    case CLONE_NEWCGROUP: return "cgroup";
+    case 0x00000080: return "time";
+  }
+  return "unknown";
+}
+
+bool joinNamespaces(const Plan& plan, Failure& f) {
+  // Open every path first: after joining a mount namespace the others might
+  // no longer be reachable.
+  std::vector<int> fds;
+  for (const auto& j : plan.joins) {
+    int fd = open(j.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      for (int o : fds) close(o);
+      return runts::sysFail(f, std::string("open ") + namespaceName(j.flag) + " namespace", j.path);
+    }
+    fds.push_back(fd);
+  }
+  for (size_t i = 0; i < plan.joins.size(); i++) {
+    const auto& j = plan.joins[i];
+    if (setns(fds[i], j.flag) < 0) {
+      int e = errno;
+      for (int o : fds) close(o);
+      errno = e;
+      return runts::sysFail(f, std::string("join ") + namespaceName(j.flag) + " namespace", j.path,
+                            e == EINVAL ? std::string("the path is not a ") + namespaceName(j.flag) + " namespace" : "");
+    }
+  }
+  for (int o : fds) close(o);
+  return true;
+}
+
+bool createUserNamespace(const Plan& plan, int sync, Failure& f) {
+  if (!(plan.cloneFlags & CLONE_NEWUSER)) return true;
+  if (unshare(CLONE_NEWUSER) < 0) return runts::sysFail(f, "create user namespace");
+  runts::json::Value reply;
+  if (!runts::sendSimple(sync, "userns") || !runts::recvMessage(sync, reply, -1))
+    return runts::sysFail(f, "wait for uid/gid maps");
+  if (reply.str("type") == "error") {
+    f = runts::failureFromMessage(reply);
+    return false;
+  }
+  // Become root of the new namespace where root is mapped; when it is not,
+  // the process still holds every capability inside it.
+  if (setresgid(0, 0, 0) < 0 && errno != EINVAL) return runts::sysFail(f, "setresgid(0) in user namespace");
+  if (setresuid(0, 0, 0) < 0 && errno != EINVAL) return runts::sysFail(f, "setresuid(0) in user namespace");
+  return true;
+}
+
+bool createNamespaces(const Plan& plan, Failure& f) {
+  int flags = plan.cloneFlags & ~CLONE_NEWUSER;
+  if (flags && unshare(flags) < 0)
+    return runts::sysFail(f, "create namespaces (unshare)", "",
+                          errno == EINVAL ? "the kernel lacks one of the requested namespace types" : "");
+  if ((flags & 0x00000080) && !plan.timeOffsets.empty() &&
+      !runts::writeExisting("/proc/self/timens_offsets", plan.timeOffsets, f))
+    return false;
+  return true;
+}
+
+[[noreturn]] void containerStage(const Plan& plan, const Fds& fds);
+
+[[noreturn]] void parentSideStage(const Plan& plan, const Fds& fds) {
+  Failure f;
+  if (!joinNamespaces(plan, f) || !createUserNamespace(plan, fds.sync, f) || !createNamespaces(plan, f))
+    failAndExit(fds.sync, f);
+  // CLONE_PARENT: the container process becomes a child of the runtime,
+  // not of this short-lived process. It is pid 1 of a new pid namespace.
+  long pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) {
+    runts::sysFail(f, "clone the container process");
+    failAndExit(fds.sync, f);
+  }
+  if (pid == 0) containerStage(plan, fds);
+  runts::json::Value msg = runts::json::Value::makeObject();
+  msg.set("type", runts::json::Value::makeString("pid"));
+  msg.set("pid", runts::json::Value::makeNumber(pid));
+  runts::sendMessage(fds.sync, msg);
+  _exit(0);
+}
+
+void sendWarnings(int sync, const runts::init::CapabilityWarnings& w) {
+  if (w.unavailable.empty() && w.ambientRefused.empty()) return;
+  runts::json::Value msg = runts::json::Value::makeObject();
+  msg.set("type", runts::json::Value::makeString("warning"));
+  msg.set("capsUnavailable", runts::json::Value::makeString(w.unavailable));
+  msg.set("ambientRefused", runts::json::Value::makeString(w.ambientRefused));
+  runts::sendMessage(sync, msg);
+}
+
+bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failure& f) {
+  using namespace runts::init;
+  const auto& p = plan.process;
+  if (!plan.setupRootfs) {
+    return (!p.terminal || setupConsole(plan, nullptr, fds.console, consoleSlave, f)) && writeSysctls(plan, f);
+  }
+  RootDir root;
+  if (!prepareRoot(plan, root, f) || !mountAll(plan, root, f) || !setupDevices(plan, root, f)) return false;
+  if (p.terminal && !setupConsole(plan, &root, fds.console, consoleSlave, f)) return false;
+  if (!writeSysctls(plan, f) || !applyReadonlyPaths(plan, root, f) || !applyMaskedPaths(plan, root, f))
+    return false;
+  // runc creates a missing cwd; so does runts, inside the rootfs.
+  int cwd = root.mkdirAll(p.cwd, 0755, f);
+  if (cwd < 0) return false;
+  close(cwd);
+  return enterRoot(plan, f) && finalizeRoot(plan, f);
+}
+
+[[noreturn]] void containerStage(const Plan& plan, const Fds& fds) {
+  using namespace runts::init;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  catchTerminatingSignals();
+  runts::json::Value go;
+  // Wait until the runtime has our pid: from here on only this process
+  // writes to the sync socket.
+  if (!runts::recvMessage(fds.sync, go, -1) || go.str("type") != "setup") _exit(1);
+  Failure f;
+  const auto& p = plan.process;
+  if (setsid() < 0) {
+    runts::sysFail(f, "setsid");
+    failAndExit(fds.sync, f);
+  }
+  if (!applyOomScoreAdj(p, f)) failAndExit(fds.sync, f);
+  if (p.newKeyring && !joinSessionKeyring(plan.id, f)) failAndExit(fds.sync, f);
+  if (plan.hasHostname && sethostname(plan.hostname.c_str(), plan.hostname.size()) < 0) {
+    runts::sysFail(f, "set hostname", plan.hostname);
+    failAndExit(fds.sync, f);
+  }
+  if (plan.hasDomainname && setdomainname(plan.domainname.c_str(), plan.domainname.size()) < 0) {
+    runts::sysFail(f, "set domainname", plan.domainname);
+    failAndExit(fds.sync, f);
+  }
+  int consoleSlave = -1;
+  if (!setupFilesystem(plan, fds, consoleSlave, f)) failAndExit(fds.sync, f);
+  if (p.terminal && !attachConsole(consoleSlave, f)) failAndExit(fds.sync, f);
+  if (!applyRlimits(p, f)) failAndExit(fds.sync, f);
+  umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
+  if (!enterCwd(p, f)) failAndExit(fds.sync, f);
+  CapabilityWarnings capWarnings;
+  if (!applyCredentials(p, capWarnings, f)) failAndExit(fds.sync, f);
+  sendWarnings(fds.sync, capWarnings);
+  // Changing credentials cleared the parent-death signal.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  std::string exe;
+  if (!lookupExecutable(p, exe, f)) failAndExit(fds.sync, f);
+  if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+    runts::sysFail(f, "set no_new_privs");
+    failAndExit(fds.sync, f);
+  }
+  if (!closeExtraFds(p, f)) failAndExit(fds.sync, f);
+  runts::json::Value reply;
+  if (!runts::sendSimple(fds.sync, "ready") || !runts::recvMessage(fds.sync, reply, -1) ||
+      reply.str("type") != "commit")
+    _exit(1);
+  // The state is on disk: from now on the container outlives the runtime.
+  prctl(PR_SET_PDEATHSIG, 0);
+  if (!runts::sendSimple(fds.sync, "committed")) _exit(1);
+  close(fds.sync);
+  if (fds.fifo >= 0) {
+    char c;
+    ssize_t n;
+    do {
+      n = read(fds.fifo, &c, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);
+    close(fds.fifo);
+  }
+  execProcess(p, exe, f);
+  std::string msg = "runts-init: " + f.message() + "\n";
+  if (write(2, msg.data(), msg.size()) < 0) {
+  }
+  _exit(f.exitCode);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Fds fds;
+  if (!parseArgs(argc, argv, fds)) {
+    fprintf(stderr, "runts-init is started by runts; it is not a command to run by hand\n");
+    return 2;
+  }
+  resetSignals();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  std::string text, err;
+  if (!runts::recvFrame(fds.sync, text, -1)) _exit(1);
+  runts::json::Value doc;
+  Plan plan;
+  Failure f;
+  if (!runts::json::parse(text, doc, err)) {
+    runts::plainFail(f, "launch plan is not valid JSON: " + err);
+    failAndExit(fds.sync, f);
+  }
+  if (!runts::init::parsePlan(doc, plan, f)) failAndExit(fds.sync, f);
+  parentSideStage(plan, fds);
+}

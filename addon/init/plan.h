@@ -1,0 +1,128 @@
+// The launch plan as runts-init receives it: everything already resolved by
+// the TypeScript planner (flags are numbers, names are numbers, paths are
+// absolute), so that the init only executes steps. Field names match
+// src/plan/types.ts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../common/failure.h"
+#include "../common/json.h"
+
+namespace runts::init {
+
+struct NamespaceJoin {
+  int flag = 0;  // CLONE_NEW*
+  std::string path;
+};
+
+enum class MountKind { Bind, Filesystem, CgroupV1, CgroupV2 };
+
+struct CgroupBind {
+  std::string source;  // host directory of the container's cgroup
+  std::string name;    // entry under the destination (e.g. "memory")
+};
+
+struct CgroupLink {
+  std::string name;    // e.g. "cpu"
+  std::string target;  // e.g. "cpu,cpuacct"
+};
+
+struct Mount {
+  MountKind kind = MountKind::Filesystem;
+  std::string destination;  // absolute path in the container
+  std::string source;
+  std::string type;
+  unsigned long flags = 0;  // MS_* for mount(2), without propagation
+  std::string data;
+  // Bind mounts ignore most flags on the first mount(2): these are applied
+  // by a remount (MS_REMOUNT|MS_BIND|remountFlags) when remount is true.
+  bool remount = false;
+  unsigned long remountFlags = 0;
+  std::vector<unsigned long> propagation;  // each applied by its own mount(2)
+  uint64_t recAttrSet = 0;                 // mount_setattr(AT_RECURSIVE)
+  uint64_t recAttrClr = 0;
+  bool sourceIsDir = true;  // bind: what to create at the destination
+  std::vector<CgroupBind> cgroupBinds;
+  std::vector<CgroupLink> cgroupLinks;
+};
+
+struct Device {
+  std::string path;
+  mode_t type = 0;  // S_IFCHR, S_IFBLK or S_IFIFO
+  uint64_t major = 0;
+  uint64_t minor = 0;
+  mode_t mode = 0666;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+struct Rlimit {
+  int resource = 0;
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+  std::string name;
+};
+
+struct Capabilities {
+  bool set = false;  // false: leave the capability sets alone
+  uint64_t bounding = 0, effective = 0, permitted = 0, inheritable = 0, ambient = 0;
+};
+
+struct Sysctl {
+  std::string path;  // relative to /proc/sys
+  std::string value;
+  std::string key;
+};
+
+struct Process {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::string cwd = "/";
+  std::string pathEnv;  // the container's PATH, for looking up args[0]
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> additionalGids;
+  bool setGroups = true;  // false when the user namespace forbids setgroups
+  int umask = -1;
+  std::vector<Rlimit> rlimits;
+  Capabilities caps;
+  bool noNewPrivileges = false;
+  bool hasOomScoreAdj = false;
+  int oomScoreAdj = 0;
+  bool terminal = false;
+  unsigned short consoleRows = 0, consoleCols = 0;
+  int preserveFds = 0;  // fds 3 .. 3+preserveFds-1 are passed through
+  bool newKeyring = true;
+};
+
+struct Plan {
+  std::string id;
+  int cloneFlags = 0;  // namespaces to create
+  std::vector<NamespaceJoin> joins;
+  std::string timeOffsets;
+  bool setupRootfs = false;  // false when the mount namespace is joined
+  std::string rootfs;
+  bool noPivot = false;
+  unsigned long rootPropagation = 0;
+  unsigned long rootfsPropagation = 0;
+  bool rootReadonly = false;
+  std::vector<Mount> mounts;
+  bool setupDev = false;
+  std::vector<Device> devices;
+  std::vector<std::string> maskedPaths;
+  std::vector<std::string> readonlyPaths;
+  std::vector<Sysctl> sysctls;
+  bool hasHostname = false, hasDomainname = false;
+  std::string hostname, domainname;
+  bool forceSafeWalk = false;  // tests: use the fallback path walk, not openat2
+  Process process;
+};
+
+bool parsePlan(const json::Value& doc, Plan& plan, Failure& f);
+
+}  // namespace runts::init

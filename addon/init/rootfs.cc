@@ -1,0 +1,327 @@
+#include "rootfs.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+
+#include "../common/fsutil.h"
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef SYS_pivot_root
+#define SYS_pivot_root 155
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+
+namespace runts::init {
+
+namespace {
+
+struct MountAttr {
+  uint64_t attrSet;
+  uint64_t attrClr;
+  uint64_t propagation;
+  uint64_t usernsFd;
+};
+
+// Closes an fd at scope exit.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+// Re-resolves the destination after a mount, so that the fd names the new
+// mount's root rather than the directory underneath it.
+int resolveTop(const RootDir& root, const std::string& dest, Failure& f) {
+  int fd = root.resolve(dest);
+  if (fd < 0) sysFail(f, "resolve mount destination", dest);
+  return fd;
+}
+
+unsigned long lockedFlags(const std::string& target) {
+  struct statvfs s;
+  unsigned long flags = 0;
+  if (statvfs(target.c_str(), &s) != 0) return 0;
+  if (s.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (s.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (s.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  if (s.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+  if (s.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+  if (s.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  return flags;
+}
+
+// A bind remount that keeps the flags the kernel locks on mounts inherited
+// from a more privileged namespace (it refuses to clear them with EPERM).
+bool remountBind(const std::string& target, unsigned long flags, const std::string& what, Failure& f) {
+  unsigned long base = MS_REMOUNT | MS_BIND;
+  if (mount(nullptr, target.c_str(), nullptr, base | flags, nullptr) == 0) return true;
+  if (errno == EPERM) {
+    unsigned long withLocked = flags | lockedFlags(target);
+    if (withLocked != flags && mount(nullptr, target.c_str(), nullptr, base | withLocked, nullptr) == 0) return true;
+  }
+  return sysFail(f, "remount", what);
+}
+
+bool applyPropagation(const RootDir& root, const Mount& m, Failure& f) {
+  for (unsigned long p : m.propagation) {
+    Fd top(resolveTop(root, m.destination, f));
+    if (top.fd < 0) return false;
+    if (mount(nullptr, RootDir::fdPath(top.fd).c_str(), nullptr, p, nullptr) < 0)
+      return sysFail(f, "set mount propagation of", m.destination);
+  }
+  return true;
+}
+
+bool applyRecursiveAttrs(const RootDir& root, const Mount& m, Failure& f) {
+  if (m.recAttrSet == 0 && m.recAttrClr == 0) return true;
+  Fd top(resolveTop(root, m.destination, f));
+  if (top.fd < 0) return false;
+  MountAttr attr = {m.recAttrSet, m.recAttrClr, 0, 0};
+  if (syscall(SYS_mount_setattr, top.fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    return sysFail(f, "mount_setattr (recursive options) on", m.destination,
+                   errno == ENOSYS ? "recursive mount options need Linux 5.12 or later" : "");
+  return true;
+}
+
+bool bindMount(const RootDir& root, const std::string& source, const std::string& dest, bool sourceIsDir,
+               unsigned long flags, bool remount, unsigned long remountFlags, Failure& f) {
+  Fd target(sourceIsDir ? root.mkdirAll(dest, 0755, f) : root.ensureFile(dest, f));
+  if (target.fd < 0) return false;
+  if (mount(source.c_str(), RootDir::fdPath(target.fd).c_str(), nullptr, MS_BIND | (flags & MS_REC), nullptr) < 0)
+    return sysFail(f, "bind mount " + source + " on", dest);
+  if (!remount) return true;
+  Fd top(resolveTop(root, dest, f));
+  if (top.fd < 0) return false;
+  return remountBind(RootDir::fdPath(top.fd), remountFlags, dest, f);
+}
+
+bool filesystemMount(const RootDir& root, const Mount& m, Failure& f) {
+  Fd target(root.mkdirAll(m.destination, 0755, f));
+  if (target.fd < 0) return false;
+  const char* data = m.data.empty() ? nullptr : m.data.c_str();
+  if (mount(m.source.c_str(), RootDir::fdPath(target.fd).c_str(), m.type.c_str(), m.flags, data) < 0) {
+    const char* hint = "";
+    if (errno == ENODEV) hint = "the kernel does not know this filesystem type (see /proc/filesystems)";
+    else if (errno == EINVAL) hint = "the kernel refused the options; check the mount's options";
+    return sysFail(f, "mount " + m.type + " on", m.destination, hint);
+  }
+  return true;
+}
+
+// A cgroup v1 mount is a tmpfs holding one bind mount per hierarchy, each of
+// the container's own cgroup (what runc does).
+bool cgroupV1Mount(const RootDir& root, const Mount& m, Failure& f) {
+  Mount tmpfs = m;
+  tmpfs.kind = MountKind::Filesystem;
+  tmpfs.type = "tmpfs";
+  tmpfs.source = "tmpfs";
+  tmpfs.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  tmpfs.data = "mode=755";
+  if (!filesystemMount(root, tmpfs, f)) return false;
+  unsigned long bindFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m.flags & MS_RDONLY);
+  for (const auto& b : m.cgroupBinds) {
+    std::string dest = m.destination + "/" + b.name;
+    if (!bindMount(root, b.source, dest, true, MS_REC, true, bindFlags, f)) return false;
+  }
+  for (const auto& l : m.cgroupLinks)
+    if (!root.symlinkAt(l.target, m.destination + "/" + l.name, f)) return false;
+  if (m.flags & MS_RDONLY) {
+    Fd top(resolveTop(root, m.destination, f));
+    if (top.fd < 0) return false;
+    if (!remountBind(RootDir::fdPath(top.fd), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, m.destination, f))
+      return false;
+  }
+  return true;
+}
+
+bool mountOne(const RootDir& root, const Mount& m, Failure& f) {
+  bool ok = false;
+  switch (m.kind) {
+    case MountKind::Bind:
+      ok = bindMount(root, m.source, m.destination, m.sourceIsDir, m.flags, m.remount, m.remountFlags, f);
+      break;
+    case MountKind::Filesystem: ok = filesystemMount(root, m, f); break;
+    case MountKind::CgroupV1: ok = cgroupV1Mount(root, m, f); break;
+    case MountKind::CgroupV2: ok = filesystemMount(root, m, f); break;
+  }
+  return ok && applyPropagation(root, m, f) && applyRecursiveAttrs(root, m, f);
+}
+
+bool sameDevice(const struct stat& st, const Device& d) {
+  return (st.st_mode & S_IFMT) == d.type &&
+         (d.type == S_IFIFO || st.st_rdev == makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor)));
+}
+
+bool createDevice(const RootDir& root, const Device& d, Failure& f) {
+  std::string parentPath, base;
+  splitPath(d.path, parentPath, base);
+  Fd parent(root.mkdirAll(parentPath, 0755, f));
+  if (parent.fd < 0) return false;
+  dev_t dev = makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor));
+  if (mknodat(parent.fd, base.c_str(), d.type | (d.mode & 07777), dev) == 0) {
+    if (fchownat(parent.fd, base.c_str(), d.uid, d.gid, AT_SYMLINK_NOFOLLOW) < 0)
+      return sysFail(f, "chown device", d.path);
+    return true;
+  }
+  if (errno == EEXIST) {
+    struct stat st;
+    if (fstatat(parent.fd, base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && sameDevice(st, d)) return true;
+    errno = EEXIST;
+    return sysFail(f, "create device", d.path, "a different file already exists there");
+  }
+  if (errno != EPERM) return sysFail(f, "create device", d.path);
+  // In a user namespace mknod is not allowed: bind the host's node instead.
+  return bindMount(root, d.path, d.path, false, 0, false, 0, f);
+}
+
+}  // namespace
+
+bool prepareRoot(const Plan& plan, RootDir& root, Failure& f) {
+  unsigned long propagation = plan.rootPropagation ? plan.rootPropagation : (MS_SLAVE | MS_REC);
+  if (mount(nullptr, "/", nullptr, propagation, nullptr) < 0)
+    return sysFail(f, "make the container's mounts private to it (mount --make-rslave /)", "/");
+  if (mount(plan.rootfs.c_str(), plan.rootfs.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    return sysFail(f, "bind mount rootfs", plan.rootfs);
+  return root.open(plan.rootfs, plan.forceSafeWalk, f);
+}
+
+bool mountAll(const Plan& plan, const RootDir& root, Failure& f) {
+  for (const auto& m : plan.mounts)
+    if (!mountOne(root, m, f)) return false;
+  return true;
+}
+
+bool setupDevices(const Plan& plan, const RootDir& root, Failure& f) {
+  mode_t old = umask(0);
+  bool ok = true;
+  for (const auto& d : plan.devices)
+    if (!(ok = createDevice(root, d, f))) break;
+  umask(old);
+  if (!ok || !plan.setupDev) return ok;
+  static const char* const kLinks[][2] = {
+      {"/proc/self/fd", "/dev/fd"},
+      {"/proc/self/fd/0", "/dev/stdin"},
+      {"/proc/self/fd/1", "/dev/stdout"},
+      {"/proc/self/fd/2", "/dev/stderr"},
+  };
+  for (const auto& l : kLinks)
+    if (!root.symlinkAt(l[0], l[1], f)) return false;
+  if (pathExists("/proc/kcore") && !root.symlinkAt("/proc/kcore", "/dev/core", f)) return false;
+  // /dev/ptmx must be the container's own devpts multiplexer.
+  Fd dev(root.resolve("/dev"));
+  if (dev.fd < 0) return sysFail(f, "resolve", "/dev");
+  Fd devDir(openat(dev.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (devDir.fd < 0) return sysFail(f, "open", "/dev");
+  if (unlinkat(devDir.fd, "ptmx", 0) < 0 && errno != ENOENT) return sysFail(f, "remove", "/dev/ptmx");
+  if (symlinkat("pts/ptmx", devDir.fd, "ptmx") < 0) return sysFail(f, "symlink", "/dev/ptmx");
+  return true;
+}
+
+bool writeSysctls(const Plan& plan, Failure& f) {
+  // /proc/sys shows the namespaces of the process reading it, so the host's
+  // procfs (still mounted here) writes this container's values.
+  for (const auto& s : plan.sysctls) {
+    std::string path = "/proc/sys/" + s.path;
+    if (!writeExisting(path, s.value, f)) {
+      f.step = "set sysctl " + s.key + "=" + s.value + " (" + f.step;
+      f.step += ")";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool applyReadonlyPaths(const Plan& plan, const RootDir& root, Failure& f) {
+  for (const auto& p : plan.readonlyPaths) {
+    Fd fd(root.resolve(p));
+    if (fd.fd < 0) {
+      if (errno == ENOENT) continue;
+      return sysFail(f, "resolve readonly path", p);
+    }
+    std::string self = RootDir::fdPath(fd.fd);
+    if (mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+      return sysFail(f, "bind readonly path", p);
+    Fd top(resolveTop(root, p, f));
+    if (top.fd < 0) return false;
+    if (!remountBind(RootDir::fdPath(top.fd), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, p, f)) return false;
+  }
+  return true;
+}
+
+bool applyMaskedPaths(const Plan& plan, const RootDir& root, Failure& f) {
+  if (plan.maskedPaths.empty()) return true;
+  // The host's /dev/null, checked to be the null device: a container's own
+  // /dev/null could be a symlink to something writable (CVE-2025-31133).
+  Fd null(open("/dev/null", O_PATH | O_CLOEXEC));
+  struct stat st;
+  if (null.fd < 0 || fstat(null.fd, &st) < 0) return sysFail(f, "open", "/dev/null");
+  if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+    errno = EINVAL;
+    return sysFail(f, "check", "/dev/null", "the host's /dev/null is not the null device");
+  }
+  for (const auto& p : plan.maskedPaths) {
+    Fd fd(root.resolve(p));
+    if (fd.fd < 0) {
+      if (errno == ENOENT) continue;
+      return sysFail(f, "resolve masked path", p);
+    }
+    struct stat target;
+    if (fstat(fd.fd, &target) < 0) return sysFail(f, "stat masked path", p);
+    std::string dest = RootDir::fdPath(fd.fd);
+    int r = S_ISDIR(target.st_mode)
+                ? mount("tmpfs", dest.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0")
+                : mount(RootDir::fdPath(null.fd).c_str(), dest.c_str(), nullptr, MS_BIND, nullptr);
+    if (r < 0) return sysFail(f, "mask path", p);
+  }
+  return true;
+}
+
+bool enterRoot(const Plan& plan, Failure& f) {
+  const char* rootfs = plan.rootfs.c_str();
+  if (plan.noPivot) {
+    if (chdir(rootfs) < 0) return sysFail(f, "chdir", plan.rootfs);
+    if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) < 0) return sysFail(f, "move rootfs to / (--no-pivot)", plan.rootfs);
+    if (chroot(".") < 0) return sysFail(f, "chroot", plan.rootfs);
+    if (chdir("/") < 0) return sysFail(f, "chdir", "/");
+    return true;
+  }
+  Fd oldRoot(open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  Fd newRoot(open(rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC));
+  if (oldRoot.fd < 0 || newRoot.fd < 0) return sysFail(f, "open", plan.rootfs);
+  if (fchdir(newRoot.fd) < 0) return sysFail(f, "chdir", plan.rootfs);
+  // pivot_root(".", ".") stacks the old root on top of the new one; it is then
+  // detached, without the need for a directory inside the rootfs.
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return sysFail(f, "pivot_root", plan.rootfs,
+                   errno == EINVAL ? "the rootfs may be on a ramdisk; use --no-pivot" : "");
+  if (fchdir(oldRoot.fd) < 0) return sysFail(f, "chdir", "old root");
+  if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) return sysFail(f, "make old root a slave", "/");
+  if (umount2(".", MNT_DETACH) < 0) return sysFail(f, "unmount old root", "/");
+  if (chdir("/") < 0) return sysFail(f, "chdir", "/");
+  return true;
+}
+
+bool finalizeRoot(const Plan& plan, Failure& f) {
+  if (plan.rootReadonly && !remountBind("/", MS_RDONLY, "/ (root.readonly)", f)) return false;
+  if (plan.rootfsPropagation && mount(nullptr, "/", nullptr, plan.rootfsPropagation, nullptr) < 0)
+    return sysFail(f, "set rootfsPropagation on", "/");
+  return true;
+}
+
+}  // namespace runts::init

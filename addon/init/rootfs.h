@@ -1,0 +1,26 @@
+// The container's filesystem: the rootfs bind mount, mounts[] in order,
+// /dev, masked and read-only paths, then pivot_root. Everything before the
+// pivot addresses files through fds resolved inside the rootfs (see
+// rootpath.h) and mounts onto /proc/self/fd/N of the host /proc.
+#pragma once
+
+#include "../common/failure.h"
+#include "plan.h"
+#include "rootpath.h"
+
+namespace runts::init {
+
+// Makes every mount of the new namespace a slave, so nothing done here
+// propagates back to the host, then binds the rootfs onto itself.
+bool prepareRoot(const Plan& plan, RootDir& root, Failure& f);
+bool mountAll(const Plan& plan, const RootDir& root, Failure& f);
+bool setupDevices(const Plan& plan, const RootDir& root, Failure& f);
+bool writeSysctls(const Plan& plan, Failure& f);
+bool applyReadonlyPaths(const Plan& plan, const RootDir& root, Failure& f);
+bool applyMaskedPaths(const Plan& plan, const RootDir& root, Failure& f);
+// pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.
+bool enterRoot(const Plan& plan, Failure& f);
+// root.readonly and rootfsPropagation, applied to the new "/".
+bool finalizeRoot(const Plan& plan, Failure& f);
+
+}  // namespace runts::init

@@ -1,0 +1,284 @@
+#include "rootpath.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <vector>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+namespace runts::init {
+
+namespace {
+
+struct OpenHow {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+
+constexpr uint64_t kResolveNoMagiclinks = 0x02;
+constexpr uint64_t kResolveInRoot = 0x10;
+constexpr int kMaxSymlinks = 40;
+
+int openat2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
+  OpenHow how = {flags, 0, resolve};
+  return static_cast<int>(syscall(SYS_openat2, dirfd, path, &how, sizeof how));
+}
+
+std::vector<std::string> components(const std::string& path) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string::npos) end = path.size();
+    if (end > pos) out.push_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+void closeAll(std::vector<int>& fds) {
+  for (int fd : fds) close(fd);
+  fds.clear();
+}
+
+}  // namespace
+
+void splitPath(const std::string& path, std::string& parent, std::string& base) {
+  std::vector<std::string> parts = components(path);
+  base = parts.empty() ? "" : parts.back();
+  parent = "/";
+  for (size_t i = 0; i + 1 < parts.size(); i++) parent += (parent.size() > 1 ? "/" : "") + parts[i];
+}
+
+RootDir::~RootDir() {
+  if (fd_ >= 0) close(fd_);
+}
+
+bool RootDir::haveOpenat2() {
+  int fd = openat2(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0);
+  if (fd >= 0) {
+    close(fd);
+    return true;
+  }
+  return errno != ENOSYS;
+}
+
+bool RootDir::open(const std::string& hostPath, bool forceSafeWalk, Failure& f) {
+  hostPath_ = hostPath;
+  fd_ = ::open(hostPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) return sysFail(f, "open rootfs", hostPath);
+  safeWalk_ = forceSafeWalk || !haveOpenat2();
+  return true;
+}
+
+std::string RootDir::fdPath(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+int RootDir::resolve(const std::string& path, bool noFollowLast) const {
+  if (safeWalk_) return walk(path, noFollowLast);
+  uint64_t flags = O_PATH | O_CLOEXEC | (noFollowLast ? O_NOFOLLOW : 0);
+  std::string rel = path.empty() ? "/" : path;
+  return openat2(fd_, rel.c_str(), flags, kResolveInRoot | kResolveNoMagiclinks);
+}
+
+// The user-space equivalent of RESOLVE_IN_ROOT: a stack of directory fds
+// from the root down, where ".." never pops past the root and an absolute
+// symlink restarts from the root.
+int RootDir::walk(const std::string& path, bool noFollowLast) const {
+  std::vector<int> stack;
+  stack.push_back(dup(fd_));
+  std::vector<std::string> todo = components(path);
+  int links = 0;
+  size_t i = 0;
+  while (i < todo.size()) {
+    std::string name = todo[i++];
+    bool last = i == todo.size();
+    if (name == ".") continue;
+    if (name == "..") {
+      if (stack.size() > 1) {
+        close(stack.back());
+        stack.pop_back();
+      }
+      continue;
+    }
+    int cur = stack.back();
+    struct stat st;
+    if (fstatat(cur, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
+      int e = errno;
+      closeAll(stack);
+      errno = e;
+      return -1;
+    }
+    if (S_ISLNK(st.st_mode) && !(last && noFollowLast)) {
+      if (++links > kMaxSymlinks) {
+        closeAll(stack);
+        errno = ELOOP;
+        return -1;
+      }
+      char buf[4096];
+      ssize_t n = readlinkat(cur, name.c_str(), buf, sizeof buf - 1);
+      if (n < 0) {
+        int e = errno;
+        closeAll(stack);
+        errno = e;
+        return -1;
+      }
+      buf[n] = 0;
+      std::string target = buf;
+      if (!target.empty() && target[0] == '/') {
+        while (stack.size() > 1) {
+          close(stack.back());
+          stack.pop_back();
+        }
+      }
+      std::vector<std::string> rest = components(target);
+      rest.insert(rest.end(), todo.begin() + static_cast<long>(i), todo.end());
+      todo = rest;
+      i = 0;
+      continue;
+    }
+    int next = openat(cur, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      int e = errno;
+      closeAll(stack);
+      errno = e;
+      return -1;
+    }
+    if (!last && !S_ISDIR(st.st_mode)) {
+      close(next);
+      closeAll(stack);
+      errno = ENOTDIR;
+      return -1;
+    }
+    stack.push_back(next);
+  }
+  int result = stack.back();
+  stack.pop_back();
+  closeAll(stack);
+  // An empty path resolves to the root itself.
+  return result;
+}
+
+int RootDir::mkdirAll(const std::string& path, mode_t mode, Failure& f) const {
+  int fd = resolve(path);
+  if (fd >= 0) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) return fd;
+    close(fd);
+    errno = ENOTDIR;
+    sysFail(f, "create directory", path, "a non-directory is in the way");
+    return -1;
+  }
+  if (errno != ENOENT) {
+    sysFail(f, "resolve", path);
+    return -1;
+  }
+  // Find the deepest existing ancestor (resolved inside the root), then
+  // create the rest one component at a time, never following a symlink.
+  std::vector<std::string> parts = components(path);
+  size_t existing = parts.size();
+  int parent = -1;
+  while (existing > 0) {
+    existing--;
+    std::string prefix;
+    for (size_t i = 0; i < existing; i++) prefix += "/" + parts[i];
+    parent = resolve(prefix.empty() ? "/" : prefix);
+    if (parent >= 0) break;
+    if (errno != ENOENT) {
+      sysFail(f, "resolve", prefix);
+      return -1;
+    }
+  }
+  if (parent < 0) {
+    sysFail(f, "resolve", path);
+    return -1;
+  }
+  for (size_t i = existing; i < parts.size(); i++) {
+    const std::string& name = parts[i];
+    if (name == "." || name == "..") {
+      close(parent);
+      errno = EINVAL;
+      sysFail(f, "create directory", path, "'.' and '..' are not allowed here");
+      return -1;
+    }
+    if (mkdirat(parent, name.c_str(), mode) < 0 && errno != EEXIST) {
+      int e = errno;
+      close(parent);
+      errno = e;
+      sysFail(f, "create directory", path);
+      return -1;
+    }
+    int next = openat(parent, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int e = errno;
+    close(parent);
+    if (next < 0) {
+      errno = e;
+      sysFail(f, "create directory", path,
+              e == ENOTDIR || e == ELOOP ? "a symlink or file is in the way" : "");
+      return -1;
+    }
+    parent = next;
+  }
+  return parent;
+}
+
+int RootDir::ensureFile(const std::string& path, Failure& f) const {
+  int fd = resolve(path);
+  if (fd >= 0) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) return fd;
+    close(fd);
+    errno = EISDIR;
+    sysFail(f, "create file", path, "a directory is in the way");
+    return -1;
+  }
+  if (errno != ENOENT) {
+    sysFail(f, "resolve", path);
+    return -1;
+  }
+  std::string parentPath, base;
+  splitPath(path, parentPath, base);
+  int parent = mkdirAll(parentPath, 0755, f);
+  if (parent < 0) return -1;
+  int created = openat(parent, base.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (created >= 0) close(created);
+  else if (errno != EEXIST) {
+    int e = errno;
+    close(parent);
+    errno = e;
+    sysFail(f, "create file", path);
+    return -1;
+  }
+  fd = openat(parent, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  int e = errno;
+  close(parent);
+  if (fd < 0) {
+    errno = e;
+    sysFail(f, "open", path);
+  }
+  return fd;
+}
+
+bool RootDir::symlinkAt(const std::string& target, const std::string& path, Failure& f) const {
+  std::string parentPath, base;
+  splitPath(path, parentPath, base);
+  int parent = mkdirAll(parentPath, 0755, f);
+  if (parent < 0) return false;
+  int r = symlinkat(target.c_str(), parent, base.c_str());
+  int e = errno;
+  close(parent);
+  if (r < 0 && e != EEXIST) {
+    errno = e;
+    return sysFail(f, "symlink", path);
+  }
+  return true;
+}
+
+}  // namespace runts::init

@@ -1,0 +1,227 @@
+// runts: the command engines execute. It runs the hot verbs (state, start,
+// kill, delete) natively against the container's state directory, and hands
+// every other command line to the TypeScript CLI under Node. Keeping Node off
+// those paths is what lets an engine's create/start/state/delete cycle run as
+// fast as runc's, since each verb is a new process.
+//
+// The native path takes only simple, well-formed command lines; anything else
+// (help, --debug, unknown options, ...) goes to Node, whose yargs parser is
+// the reference for the CLI and prints the usage messages.
+
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../common/failure.h"
+#include "../common/json.h"
+#include "../common/verbs.h"
+
+#ifndef RUNTS_NODE_PATH
+#define RUNTS_NODE_PATH "/usr/bin/node"
+#endif
+
+extern char** environ;
+
+namespace {
+
+struct Globals {
+  std::string root = "/run/runts";
+  std::string log;
+  std::string logFormat = "text";
+};
+
+struct Command {
+  Globals globals;
+  std::string verb;
+  std::vector<std::string> positionals;
+  bool all = false;
+  bool force = false;
+};
+
+// Reads "--name value" or "--name=value" at argv[i]; advances i.
+bool takeValue(int argc, char** argv, int& i, const char* name, std::string& out) {
+  size_t len = strlen(name);
+  const char* a = argv[i];
+  if (strncmp(a, name, len) != 0) return false;
+  if (a[len] == '=') {
+    out = a + len + 1;
+    return true;
+  }
+  if (a[len] != 0 || i + 1 >= argc) return false;
+  out = argv[++i];
+  return true;
+}
+
+// Returns false when the command line is not one the native path takes.
+bool parseNative(int argc, char** argv, Command& cmd) {
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (takeValue(argc, argv, i, "--root", cmd.globals.root)) continue;
+    if (takeValue(argc, argv, i, "--log", cmd.globals.log)) continue;
+    if (takeValue(argc, argv, i, "--log-format", cmd.globals.logFormat)) continue;
+    return false;
+  }
+  if (i >= argc) return false;
+  cmd.verb = argv[i++];
+  if (cmd.verb != "state" && cmd.verb != "start" && cmd.verb != "kill" && cmd.verb != "delete") return false;
+  if (cmd.globals.logFormat != "text" && cmd.globals.logFormat != "json") return false;
+  if (cmd.globals.root.empty()) return false;
+  for (; i < argc; i++) {
+    std::string a = argv[i];
+    if (a.empty()) return false;
+    if (a[0] != '-') {
+      cmd.positionals.push_back(a);
+      continue;
+    }
+    if (cmd.verb == "kill" && (a == "--all" || a == "-a")) cmd.all = true;
+    else if (cmd.verb == "delete" && (a == "--force" || a == "-f")) cmd.force = true;
+    else return false;
+  }
+  size_t maxArgs = cmd.verb == "kill" ? 2 : 1;
+  return !cmd.positionals.empty() && cmd.positionals.size() <= maxArgs;
+}
+
+std::string nowRfc3339() {
+  time_t t = time(nullptr);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void writeFd(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = write(fd, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
+
+// Engines read errors from --log (containerd: the last JSON line) and from
+// stderr (Podman shows it verbatim).
+void reportError(const Globals& g, const std::string& message) {
+  std::string line;
+  if (g.logFormat == "json") {
+    line = "{\"level\":\"error\",\"msg\":";
+    runts::json::writeString(message, line);
+    line += ",\"time\":\"" + nowRfc3339() + "\"}\n";
+  } else {
+    line = "time=\"" + nowRfc3339() + "\" level=error msg=";
+    runts::json::writeString(message, line);
+    line += "\n";
+  }
+  if (!g.log.empty()) {
+    int fd = open(g.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      writeFd(fd, line);
+      close(fd);
+    }
+    writeFd(2, "runts: " + message + "\n");
+  } else if (g.logFormat == "json") {
+    writeFd(2, line);
+  } else {
+    writeFd(2, "runts: " + message + "\n");
+  }
+}
+
+// Runs the verb natively. Returns runts::kNeedsNode when the container's
+// record says this verb needs the TypeScript side (hooks).
+int runNative(const Command& cmd) {
+  runts::VerbOptions o;
+  o.root = cmd.globals.root;
+  o.handOffToNode = true;
+  const std::string& id = cmd.positionals[0];
+  runts::Failure f;
+  bool ok = false;
+  if (cmd.verb == "state") {
+    std::string out;
+    ok = runts::stateVerb(o, id, out, f);
+    if (ok) writeFd(1, out);
+  } else if (cmd.verb == "start") {
+    ok = runts::startVerb(o, id, f);
+  } else if (cmd.verb == "kill") {
+    std::string sig = cmd.positionals.size() > 1 ? cmd.positionals[1] : "SIGTERM";
+    ok = runts::killVerb(o, id, sig, cmd.all, f);
+  } else if (cmd.verb == "delete") {
+    ok = runts::deleteVerb(o, id, cmd.force, f);
+  }
+  if (ok) return 0;
+  if (f.exitCode == runts::kNeedsNode) return runts::kNeedsNode;
+  reportError(cmd.globals, f.message());
+  return f.exitCode;
+}
+
+std::string selfDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  buf[n] = 0;
+  std::string p = buf;
+  size_t slash = p.rfind('/');
+  return slash == std::string::npos ? "." : p.substr(0, slash);
+}
+
+std::string findNode() {
+  if (const char* env = getenv("RUNTS_NODE"); env && *env) return env;
+  if (access(RUNTS_NODE_PATH, X_OK) == 0) return RUNTS_NODE_PATH;
+  if (const char* path = getenv("PATH")) {
+    std::string p = path;
+    size_t start = 0;
+    while (start <= p.size()) {
+      size_t end = p.find(':', start);
+      if (end == std::string::npos) end = p.size();
+      std::string candidate = p.substr(start, end - start) + "/node";
+      if (access(candidate.c_str(), X_OK) == 0) return candidate;
+      start = end + 1;
+    }
+  }
+  return "node";
+}
+
+bool nodeEnvToDrop(const char* entry) {
+  // The certificate bundle costs ~70 ms at every Node start and NODE_OPTIONS
+  // could load arbitrary code into the runtime: neither belongs in runts.
+  return strncmp(entry, "NODE_EXTRA_CA_CERTS=", 20) == 0 || strncmp(entry, "NODE_OPTIONS=", 13) == 0;
+}
+
+int execNode(int argc, char** argv) {
+  std::string node = findNode();
+  std::string script = selfDir() + "/../../dist/runts.cjs";
+  std::vector<char*> args;
+  args.push_back(const_cast<char*>(node.c_str()));
+  args.push_back(const_cast<char*>(script.c_str()));
+  for (int i = 1; i < argc; i++) args.push_back(argv[i]);
+  args.push_back(nullptr);
+  std::vector<char*> env;
+  for (char** e = environ; *e; e++)
+    if (!nodeEnvToDrop(*e)) env.push_back(*e);
+  env.push_back(nullptr);
+  execve(node.c_str(), args.data(), env.data());
+  std::string msg = "runts: cannot run Node (" + node + "): " + strerror(errno) +
+                    "; set RUNTS_NODE to the node binary\n";
+  writeFd(2, msg);
+  return 127;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Command cmd;
+  const char* native = getenv("RUNTS_NATIVE_VERBS");
+  bool nativeAllowed = !(native && strcmp(native, "0") == 0);
+  if (nativeAllowed && parseNative(argc, argv, cmd)) {
+    int rc = runNative(cmd);
+    if (rc != runts::kNeedsNode) return rc;
+  }
+  return execNode(argc, argv);
+}

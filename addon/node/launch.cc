@@ -1,0 +1,350 @@
+#include "launch.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "../common/channel.h"
+#include "../common/fsutil.h"
+#include "../common/proc.h"
+
+namespace runts::node {
+
+namespace {
+
+constexpr int kFdGuardMin = 10;
+
+struct OwnedFd {
+  int fd = -1;
+  OwnedFd() = default;
+  explicit OwnedFd(int f) : fd(f) {}
+  ~OwnedFd() { reset(); }
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  void reset(int f = -1) {
+    if (fd >= 0) close(fd);
+    fd = f;
+  }
+  int release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+// One sealed copy of runts-init per Node process: every container started
+// from this process executes the same immutable memfd.
+std::mutex gMemfdMutex;
+int gInitMemfd = -1;
+std::string gInitPath;
+
+bool sealedInit(const std::string& path, int& out, Failure& f) {
+  std::lock_guard<std::mutex> lock(gMemfdMutex);
+  if (gInitMemfd >= 0 && gInitPath == path) {
+    out = gInitMemfd;
+    return true;
+  }
+  OwnedFd src(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (src.fd < 0) return sysFail(f, "open", path, "runts-init is built by `npm install`");
+  struct stat st;
+  if (fstat(src.fd, &st) < 0) return sysFail(f, "stat", path);
+  OwnedFd mem(memfd_create("runts-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (mem.fd < 0) return sysFail(f, "memfd_create");
+  off_t offset = 0;
+  while (offset < st.st_size) {
+    ssize_t n = sendfile(mem.fd, src.fd, &offset, static_cast<size_t>(st.st_size - offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return sysFail(f, "copy runts-init into memfd", path);
+  }
+  if (fchmod(mem.fd, 0500) < 0) return sysFail(f, "chmod memfd");
+  if (fcntl(mem.fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    return sysFail(f, "seal memfd");
+  if (gInitMemfd >= 0) close(gInitMemfd);
+  gInitMemfd = mem.release();
+  gInitPath = path;
+  out = gInitMemfd;
+  return true;
+}
+
+// Moves fd to a number above the preserved range, so that the init's own
+// fds never collide with fds 3..3+preserveFds-1 it passes on.
+bool aboveRange(OwnedFd& fd, int minFd, Failure& f) {
+  int moved = fcntl(fd.fd, F_DUPFD_CLOEXEC, minFd);
+  if (moved < 0) return sysFail(f, "dup fd");
+  fd.reset(moved);
+  return true;
+}
+
+bool connectConsole(const std::string& path, OwnedFd& out, Failure& f) {
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return sysFail(f, "connect console socket", path);
+  }
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  out.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (out.fd < 0) return sysFail(f, "socket");
+  if (connect(out.fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
+    return sysFail(f, "connect console socket", path);
+  return true;
+}
+
+bool writeProcFile(pid_t pid, const char* name, const std::string& content, Failure& f) {
+  std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  if (writeExisting(path, content, f)) return true;
+  f.step = std::string("write ") + name;
+  f.detail = "check linux.uidMappings/gidMappings: each range must be unique and exist on the host";
+  return false;
+}
+
+// Receives the pty master the init sent with SCM_RIGHTS.
+bool receiveFd(int sock, int& fd, Failure& f) {
+  char name[256];
+  struct iovec iov = {name, sizeof name};
+  char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return sysFail(f, "receive the pty master");
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return plainFail(f, "runts-init sent no pty master");
+  memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+  return true;
+}
+
+void killAndReap(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGKILL);
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+std::string describeExit(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, WNOHANG) <= 0) return "";
+  if (WIFEXITED(status)) return " (exit status " + std::to_string(WEXITSTATUS(status)) + ")";
+  if (WIFSIGNALED(status)) return " (killed by signal " + std::to_string(WTERMSIG(status)) + ")";
+  return "";
+}
+
+struct Spawned {
+  pid_t stagePid = -1;  // the short-lived parent-side stage
+  pid_t pid = -1;       // the container process
+  ~Spawned() {
+    killAndReap(pid);
+    killAndReap(stagePid);
+  }
+};
+
+bool spawnInit(const LaunchRequest& req, int memfd, int syncFd, int fifoFd, int consoleFd, pid_t& pid, Failure& f) {
+  std::vector<std::string> args = {"runts-init", "sync=" + std::to_string(syncFd)};
+  if (fifoFd >= 0) args.push_back("fifo=" + std::to_string(fifoFd));
+  if (consoleFd >= 0) args.push_back("console=" + std::to_string(consoleFd));
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  char* envp[] = {nullptr};
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  // dup2 onto itself clears close-on-exec for exactly these fds. Node marks
+  // its own stdio close-on-exec, so stdio and the --preserve-fds ones
+  // (those that are open) are passed the same way.
+  for (int fd : {syncFd, fifoFd, consoleFd})
+    if (fd >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  for (int fd = 0; fd < 3 + req.preserveFds; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  std::string exe = "/proc/self/fd/" + std::to_string(memfd);
+  int r = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), envp);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (r != 0) {
+    errno = r;
+    return sysFail(f, "start runts-init");
+  }
+  return true;
+}
+
+bool handleUserns(const LaunchRequest& req, pid_t stagePid, int sync, Failure& f) {
+  if (!writeProcFile(stagePid, "uid_map", req.uidMap, f) || !writeProcFile(stagePid, "gid_map", req.gidMap, f)) {
+    sendMessage(sync, failureMessage(f));
+    return false;
+  }
+  return sendSimple(sync, "userns-done") || sysFail(f, "talk to runts-init");
+}
+
+// Runs the protocol until the init is ready (true) or reports an error.
+bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out, Failure& f) {
+  for (;;) {
+    json::Value msg;
+    if (!recvMessage(sync, msg, req.timeoutMs)) {
+      if (errno == ETIMEDOUT)
+        return plainFail(f, "runts-init did not finish setting up the container within " +
+                                std::to_string(req.timeoutMs / 1000) + " s");
+      pid_t who = s.pid > 0 ? s.pid : s.stagePid;
+      return plainFail(f, "runts-init exited before the container was set up" + describeExit(who));
+    }
+    std::string type = msg.str("type");
+    if (type == "error") {
+      f = failureFromMessage(msg);
+      return false;
+    }
+    if (type == "userns") {
+      if (!handleUserns(req, s.stagePid, sync, f)) return false;
+    } else if (type == "pid") {
+      s.pid = static_cast<pid_t>(msg.i64("pid"));
+      while (waitpid(s.stagePid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      s.stagePid = -1;
+      if (!sendSimple(sync, "setup")) return sysFail(f, "talk to runts-init");
+    } else if (type == "warning") {
+      out.capsUnavailable = msg.str("capsUnavailable");
+      out.ambientRefused = msg.str("ambientRefused");
+    } else if (type == "ready") {
+      return true;
+    } else {
+      return plainFail(f, "runts-init sent an unknown message \"" + type + "\"");
+    }
+  }
+}
+
+}  // namespace
+
+bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
+  int memfd = -1;
+  if (!sealedInit(req.initPath, memfd, f)) return false;
+  int minFd = std::max(kFdGuardMin, 3 + req.preserveFds);
+
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return sysFail(f, "socketpair");
+  OwnedFd parentSock(pair[0]), childSock(pair[1]);
+  if (!aboveRange(childSock, minFd, f)) return false;
+
+  OwnedFd fifo;
+  bool madeFifo = false;
+  if (!req.execFifo.empty()) {
+    if (mkfifo(req.execFifo.c_str(), 0600) < 0) return sysFail(f, "create exec fifo", req.execFifo);
+    madeFifo = true;
+    // O_RDWR: opening never blocks, and the init holding a reader keeps
+    // `start`'s non-blocking open for writing from failing with ENXIO.
+    fifo.reset(open(req.execFifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (fifo.fd < 0 || !aboveRange(fifo, minFd, f)) {
+      if (fifo.fd < 0) sysFail(f, "open exec fifo", req.execFifo);
+      unlink(req.execFifo.c_str());
+      return false;
+    }
+  }
+  auto dropFifo = [&]() {
+    if (madeFifo) unlink(req.execFifo.c_str());
+  };
+
+  OwnedFd console, consoleReceiver;
+  if (!req.consoleSocket.empty() && (!connectConsole(req.consoleSocket, console, f) || !aboveRange(console, minFd, f))) {
+    dropFifo();
+    return false;
+  }
+  if (req.attachConsole && req.consoleSocket.empty()) {
+    int cpair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cpair) < 0) {
+      dropFifo();
+      return sysFail(f, "socketpair");
+    }
+    consoleReceiver.reset(cpair[0]);
+    console.reset(cpair[1]);
+    if (!aboveRange(console, minFd, f)) {
+      dropFifo();
+      return false;
+    }
+  }
+
+  Spawned s;
+  if (!spawnInit(req, memfd, childSock.fd, fifo.fd, console.fd, s.stagePid, f)) {
+    dropFifo();
+    return false;
+  }
+  childSock.reset();
+  fifo.reset();
+  console.reset();
+
+  // Cgroups first: the init joins them before it creates a cgroup namespace
+  // or does anything that uses resources.
+  std::string pidText = std::to_string(s.stagePid);
+  for (const auto& procs : req.cgroupProcsFiles) {
+    if (!writeExisting(procs, pidText, f)) {
+      f.step = "join cgroup (write";
+      f.path = procs + ")";
+      dropFifo();
+      return false;
+    }
+  }
+  if (!sendFrame(parentSock.fd, req.plan)) {
+    sysFail(f, "send the launch plan to runts-init");
+    dropFifo();
+    return false;
+  }
+  if (!converse(req, parentSock.fd, s, out, f)) {
+    dropFifo();
+    return false;
+  }
+  if (consoleReceiver.fd >= 0 && !receiveFd(consoleReceiver.fd, out.consoleFd, f)) {
+    dropFifo();
+    return false;
+  }
+  ProcStat st;
+  if (!readProcStat(s.pid, st)) {
+    dropFifo();
+    return plainFail(f, "the container process exited during create" + describeExit(s.pid));
+  }
+  out.pid = s.pid;
+  out.startTime = st.startTime;
+  out.syncFd = parentSock.release();
+  s.pid = -1;  // handed over: no longer killed by the guard
+  return true;
+}
+
+bool commitLaunch(int syncFd, Failure& f) {
+  json::Value reply;
+  bool ok = sendSimple(syncFd, "commit") && recvMessage(syncFd, reply, 10000) && reply.str("type") == "committed";
+  close(syncFd);
+  return ok || plainFail(f, "runts-init exited while the container was being committed");
+}
+
+void abortLaunch(int syncFd, pid_t pid, uint64_t startTime) {
+  int pidfd = pidfdOpenVerified(pid, startTime);
+  if (pidfd >= 0) {
+    pidfdSendSignal(pidfd, SIGKILL);
+    close(pidfd);
+  }
+  if (syncFd >= 0) close(syncFd);
+  // The container process is our child (CLONE_PARENT): reap it.
+  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace runts::node

@@ -1,0 +1,50 @@
+// The one native entry that makes a process inside namespaces: create and
+// run use it now, exec will (joining the container's namespaces instead of
+// creating new ones). It starts runts-init from a sealed memfd with
+// posix_spawn, so that nothing runs in a forked copy of the multi-threaded
+// Node process, and drives the sync protocol (addon/common/channel.h).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../common/failure.h"
+
+namespace runts::node {
+
+struct LaunchRequest {
+  std::string initPath;  // the runts-init executable to copy into the memfd
+  std::string plan;      // launch plan JSON
+  std::vector<std::string> cgroupProcsFiles;
+  std::string uidMap;  // contents for /proc/<pid>/uid_map ("" when no new user namespace)
+  std::string gidMap;
+  std::string execFifo;       // path of the fifo `start` writes to
+  std::string consoleSocket;  // --console-socket path
+  // `run` in a terminal: the pty master comes back in LaunchResult instead
+  // of going to a console socket.
+  bool attachConsole = false;
+  int preserveFds = 0;
+  int timeoutMs = 60000;
+};
+
+struct LaunchResult {
+  pid_t pid = 0;
+  uint64_t startTime = 0;
+  int syncFd = -1;  // kept open until commitLaunch/abortLaunch
+  int consoleFd = -1;  // the pty master, with attachConsole
+  std::string capsUnavailable;  // comma-separated capability numbers
+  std::string ambientRefused;
+};
+
+bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f);
+
+// The state is written: the init stops dying with its parent.
+bool commitLaunch(int syncFd, Failure& f);
+
+// Kills a launched container process and reaps it.
+void abortLaunch(int syncFd, pid_t pid, uint64_t startTime);
+
+}  // namespace runts::node

@@ -1,0 +1,327 @@
+// The Node binding: thin wrappers that convert arguments, call the native
+// steps and turn a Failure into a JS Error carrying step/path/errno. The
+// TypeScript side (src/native/binding.ts) gives these functions their types.
+
+#include <napi.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "../common/container.h"
+#include "../common/json.h"
+#include "../common/proc.h"
+#include "../common/signals.h"
+#include "../common/verbs.h"
+#include "launch.h"
+
+namespace {
+
+using runts::Failure;
+
+const char* errnoName(int e) {
+  switch (e) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EINTR: return "EINTR";
+    case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
+    case EACCES: return "EACCES";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case EROFS: return "EROFS";
+    case ELOOP: return "ELOOP";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
+    case ENODEV: return "ENODEV";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    default: return "";
+  }
+}
+
+Napi::Value throwFailure(Napi::Env env, const Failure& f) {
+  Napi::Error err = Napi::Error::New(env, f.message());
+  err.Set("step", Napi::String::New(env, f.step));
+  err.Set("path", Napi::String::New(env, f.path));
+  err.Set("errno", Napi::Number::New(env, f.err));
+  err.Set("code", Napi::String::New(env, f.err ? errnoName(f.err) : ""));
+  err.Set("exitCode", Napi::Number::New(env, f.exitCode));
+  err.Set("native", Napi::Boolean::New(env, true));
+  err.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value throwType(Napi::Env env, const char* what) {
+  Napi::TypeError::New(env, what).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+std::string optString(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+}
+
+runts::VerbOptions verbOptions(const Napi::CallbackInfo& info) {
+  runts::VerbOptions o;
+  o.root = info[0].As<Napi::String>().Utf8Value();
+  return o;
+}
+
+bool checkStrings(const Napi::CallbackInfo& info, size_t n) {
+  if (info.Length() < n) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!info[i].IsString()) return false;
+  return true;
+}
+
+Napi::Value Launch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsObject()) return throwType(env, "launch(request) needs an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  runts::node::LaunchRequest req;
+  req.initPath = optString(o, "initPath");
+  req.plan = optString(o, "plan");
+  req.uidMap = optString(o, "uidMap");
+  req.gidMap = optString(o, "gidMap");
+  req.execFifo = optString(o, "execFifo");
+  req.consoleSocket = optString(o, "consoleSocket");
+  req.attachConsole = o.Get("attachConsole").IsBoolean() && o.Get("attachConsole").As<Napi::Boolean>().Value();
+  if (o.Get("preserveFds").IsNumber()) req.preserveFds = o.Get("preserveFds").As<Napi::Number>().Int32Value();
+  if (o.Get("timeoutMs").IsNumber()) req.timeoutMs = o.Get("timeoutMs").As<Napi::Number>().Int32Value();
+  if (o.Get("cgroupProcsFiles").IsArray()) {
+    Napi::Array a = o.Get("cgroupProcsFiles").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) req.cgroupProcsFiles.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  }
+  runts::node::LaunchResult res;
+  Failure f;
+  if (!runts::node::launch(req, res, f)) return throwFailure(env, f);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", Napi::Number::New(env, res.pid));
+  out.Set("startTime", Napi::String::New(env, std::to_string(res.startTime)));
+  out.Set("syncFd", Napi::Number::New(env, res.syncFd));
+  out.Set("consoleFd", Napi::Number::New(env, res.consoleFd));
+  out.Set("capsUnavailable", Napi::String::New(env, res.capsUnavailable));
+  out.Set("ambientRefused", Napi::String::New(env, res.ambientRefused));
+  return out;
+}
+
+Napi::Value CommitLaunch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return throwType(env, "commitLaunch(syncFd)");
+  Failure f;
+  if (!runts::node::commitLaunch(info[0].As<Napi::Number>().Int32Value(), f)) return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value AbortLaunch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsString())
+    return throwType(env, "abortLaunch(syncFd, pid, startTime)");
+  runts::node::abortLaunch(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+                           std::stoull(info[2].As<Napi::String>().Utf8Value()));
+  return env.Undefined();
+}
+
+Napi::Value State(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "state(root, id)");
+  std::string out;
+  Failure f;
+  if (!runts::stateVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), out, f)) return throwFailure(env, f);
+  return Napi::String::New(env, out);
+}
+
+Napi::Value Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "start(root, id)");
+  Failure f;
+  if (!runts::startVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), f)) return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value Kill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 3) || info.Length() < 4 || !info[3].IsBoolean())
+    return throwType(env, "kill(root, id, signal, all)");
+  Failure f;
+  if (!runts::killVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(),
+                       info[2].As<Napi::String>().Utf8Value(), info[3].As<Napi::Boolean>().Value(), f))
+    return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value Delete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2) || info.Length() < 3 || !info[2].IsBoolean()) return throwType(env, "delete(root, id, force)");
+  Failure f;
+  if (!runts::deleteVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Boolean>().Value(), f))
+    return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value ValidateContainerId(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "validateContainerId(id)");
+  Failure f;
+  if (runts::validateContainerId(info[0].As<Napi::String>().Utf8Value(), f)) return env.Null();
+  return Napi::String::New(env, f.message());
+}
+
+// Takes the state directory's lock for a create; the fd is the lock.
+Napi::Value LockStateDir(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "lockStateDir(dir)");
+  std::string path = info[0].As<Napi::String>().Utf8Value() + "/lock";
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  Failure f;
+  if (fd < 0) {
+    runts::sysFail(f, "open lock", path);
+    return throwFailure(env, f);
+  }
+  while (flock(fd, LOCK_EX) < 0) {
+    if (errno != EINTR) {
+      runts::sysFail(f, "lock", path);
+      close(fd);
+      return throwFailure(env, f);
+    }
+  }
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  if (info.Length() >= 1 && info[0].IsNumber()) close(info[0].As<Napi::Number>().Int32Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value ProcStartTime(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return throwType(env, "procStartTime(pid)");
+  runts::ProcStat st;
+  if (!runts::readProcStat(info[0].As<Napi::Number>().Int32Value(), st)) return env.Null();
+  return Napi::String::New(env, std::to_string(st.startTime));
+}
+
+Napi::Value SignalProcess(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber())
+    return throwType(env, "signalProcess(pid, startTime, signal)");
+  int fd = runts::pidfdOpenVerified(info[0].As<Napi::Number>().Int32Value(),
+                                    std::stoull(info[1].As<Napi::String>().Utf8Value()));
+  if (fd < 0) return Napi::Boolean::New(env, false);
+  bool ok = runts::pidfdSendSignal(fd, info[2].As<Napi::Number>().Int32Value()) == 0;
+  close(fd);
+  return Napi::Boolean::New(env, ok);
+}
+
+Napi::Value ParseSignal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "parseSignal(text)");
+  return Napi::Number::New(env, runts::parseSignal(info[0].As<Napi::String>().Utf8Value()));
+}
+
+// Waits for a child (the container process of `run`) in a worker thread.
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override {
+    int status = 0;
+    pid_t r;
+    do {
+      r = waitpid(pid_, &status, 0);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      error_ = errno;
+      return;
+    }
+    if (WIFEXITED(status)) code_ = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) signal_ = WTERMSIG(status);
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (error_) {
+      deferred_.Reject(Napi::Error::New(env, std::string("waitpid: ") + strerror(error_)).Value());
+      return;
+    }
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("exitCode", code_ >= 0 ? Napi::Number::New(env, code_) : env.Null());
+    out.Set("signal", signal_ > 0 ? Napi::Number::New(env, signal_) : env.Null());
+    deferred_.Resolve(out);
+  }
+
+ private:
+  pid_t pid_;
+  int code_ = -1;
+  int signal_ = 0;
+  int error_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value WaitChild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return throwType(env, "waitChild(pid)");
+  auto* w = new WaitWorker(env, info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+// Sets the window size of a terminal (the pty master of `run`).
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    return throwType(env, "setWinsize(fd, rows, cols)");
+  struct winsize ws = {};
+  ws.ws_row = static_cast<unsigned short>(info[1].As<Napi::Number>().Uint32Value());
+  ws.ws_col = static_cast<unsigned short>(info[2].As<Napi::Number>().Uint32Value());
+  ioctl(info[0].As<Napi::Number>().Int32Value(), TIOCSWINSZ, &ws);
+  return env.Undefined();
+}
+
+// Re-serialises JSON with the native reader and writer (tests compare it
+// with JSON.parse/JSON.stringify).
+Napi::Value JsonReformat(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "jsonReformat(text)");
+  runts::json::Value v;
+  std::string err, out;
+  if (!runts::json::parse(info[0].As<Napi::String>().Utf8Value(), v, err)) {
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  runts::json::write(v, out);
+  return Napi::String::New(env, out);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("launch", Napi::Function::New(env, Launch));
+  exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));
+  exports.Set("abortLaunch", Napi::Function::New(env, AbortLaunch));
+  exports.Set("state", Napi::Function::New(env, State));
+  exports.Set("start", Napi::Function::New(env, Start));
+  exports.Set("kill", Napi::Function::New(env, Kill));
+  exports.Set("delete", Napi::Function::New(env, Delete));
+  exports.Set("validateContainerId", Napi::Function::New(env, ValidateContainerId));
+  exports.Set("lockStateDir", Napi::Function::New(env, LockStateDir));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("procStartTime", Napi::Function::New(env, ProcStartTime));
+  exports.Set("signalProcess", Napi::Function::New(env, SignalProcess));
+  exports.Set("parseSignal", Napi::Function::New(env, ParseSignal));
+  exports.Set("waitChild", Napi::Function::New(env, WaitChild));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
+  exports.Set("jsonReformat", Napi::Function::New(env, JsonReformat));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(runts_native, Init)

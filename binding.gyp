@@ -1,0 +1,53 @@
+{
+  # node-gyp builds three things in one run, offline, against the machine's
+  # Node headers (scripts/build-native.mjs passes --nodedir):
+  #   runts_native.node  the addon the TypeScript side calls
+  #   runts-init         the static program every container starts as
+  #   runts              the static launcher engines execute
+  "variables": {
+    "common_sources": [
+      "addon/common/channel.cc",
+      "addon/common/container.cc",
+      "addon/common/failure.cc",
+      "addon/common/fsutil.cc",
+      "addon/common/json.cc",
+      "addon/common/proc.cc",
+      "addon/common/signals.cc",
+      "addon/common/verbs.cc"
+    ],
+    "native_cflags": ["-std=gnu++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti"]
+  },
+  "targets": [
+    {
+      "target_name": "runts_native",
+      "sources": ["<@(common_sources)", "addon/node/launch.cc", "addon/node/module.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags_cc": ["<@(native_cflags)"],
+      "cflags_cc!": ["-std=gnu++20"]
+    },
+    {
+      "target_name": "runts-init",
+      "type": "executable",
+      "sources": [
+        "<@(common_sources)",
+        "addon/init/console.cc",
+        "addon/init/main.cc",
+        "addon/init/plan.cc",
+        "addon/init/process.cc",
+        "addon/init/rootfs.cc",
+        "addon/init/rootpath.cc"
+      ],
+      "cflags_cc": ["<@(native_cflags)", "-Os", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    },
+    {
+      "target_name": "runts",
+      "type": "executable",
+      "sources": ["<@(common_sources)", "addon/launcher/main.cc"],
+      "defines": ["RUNTS_NODE_PATH=\"<!(node -p process.execPath)\""],
+      "cflags_cc": ["<@(native_cflags)", "-O2", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    }
+  ]
+}

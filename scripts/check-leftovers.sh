@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Fails when the tests left anything behind: state directories, cgroups,
+# mounts or processes of test containers. The tests use the state root
+# /run/runts-test, cgroups under /runts-test and temporary files under
+# /tmp/runts-test-*.
+set -uo pipefail
+problems=0
+report() { echo "leftover: $*" >&2; problems=1; }
+
+if [ -d /run/runts-test ]; then
+  left=$(ls -A /run/runts-test)
+  [ -z "$left" ] || report "state directories in /run/runts-test: $left"
+fi
+for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+  for d in "$h"runts-test "$h"runts/runts-t-*; do
+    [ -d "$d" ] || continue
+    sub=$(find "$d" -mindepth 1 -type d 2>/dev/null)
+    [ -z "$sub" ] || report "cgroups: $sub"
+    procs=$(cat "$d"/cgroup.procs 2>/dev/null)
+    [ -z "$procs" ] || report "processes in $d: $procs"
+  done
+done
+mounts=$(grep -E ' /(tmp/runts-test|run/runts-test)' /proc/self/mountinfo)
+[ -z "$mounts" ] || report "mounts: $mounts"
+if [ "$problems" = 0 ]; then
+  # Tidy the (empty) parents the tests' containers were placed under.
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir "$h"runts-test 2>/dev/null; done
+  rmdir /run/runts-test 2>/dev/null
+  echo "no leftovers"
+fi
+exit $problems

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The demo: sets up the machine, makes a busybox bundle and runs a container
+# in it with runts. Extra arguments replace the command (e.g. `npm run demo -- sh`
+# for a shell, with a terminal when you run it from one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+bundle=.cache/demo-bundle
+rm -rf "$bundle"
+if [ $# -eq 0 ]; then
+  set -- sh -c 'echo "Hello from a runts container!"; echo "hostname: $(hostname)"; echo "I am pid $$ as $(id)"; echo "root filesystem:"; ls /; echo "mounts:"; cat /proc/mounts | cut -d" " -f2,3 | head -20'
+fi
+scripts/make-bundle.sh "$bundle" "$@"
+exec bin/runts run --bundle "$bundle" "demo-$$"

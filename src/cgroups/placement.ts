@@ -1,0 +1,77 @@
+// Where a container's cgroups go: linux.cgroupsPath (absolute: from each
+// hierarchy's root; relative: under runts' own cgroup, as runc does) or, by
+// default, /runts/<id>.
+import path from 'node:path';
+import { RuntsError } from '../errors';
+import type { CgroupHierarchy, CgroupLayout } from './layout';
+
+export interface CgroupDir {
+  /** Hierarchy name: "memory", "name=systemd", "" for unified. */
+  hierarchy: string;
+  version: 1 | 2;
+  /** The cgroup as /proc/<pid>/cgroup shows it. */
+  cgroupPath: string;
+  /** The directory on the host. */
+  dir: string;
+  mountPoint: string;
+}
+
+export interface CgroupPlacement {
+  mode: CgroupLayout['mode'];
+  dirs: CgroupDir[];
+  /** A cgroup.procs that lists every process of the container. */
+  procsFile: string | undefined;
+  /** freezer.state (v1) or cgroup.freeze (v2). */
+  freezerFile: string | undefined;
+  /** cgroup.kill of the unified hierarchy (checked for existence at create). */
+  killFile: string | undefined;
+}
+
+export const DEFAULT_CGROUP_PARENT = '/runts';
+
+function cleanCgroupPath(raw: string): string {
+  const normalized = path.posix.normalize(raw);
+  if (normalized === '..' || normalized.startsWith('../')) {
+    throw new RuntsError(`linux.cgroupsPath "${raw}" leaves runts' own cgroup ("..")`);
+  }
+  return normalized.replace(/\/+$/, '') || '/';
+}
+
+function cgroupPathFor(h: CgroupHierarchy, cgroupsPath: string | undefined, id: string): string {
+  if (cgroupsPath === undefined || cgroupsPath === '') return `${DEFAULT_CGROUP_PARENT}/${id}`;
+  const clean = cleanCgroupPath(cgroupsPath);
+  if (clean.startsWith('/')) return clean;
+  return path.posix.join(h.ownPath, clean);
+}
+
+function hostDir(h: CgroupHierarchy, cgroupPath: string): string {
+  const rel = path.posix.relative(h.mountRoot, cgroupPath);
+  if (rel.startsWith('..')) {
+    throw new RuntsError(
+      `cgroup ${cgroupPath} is outside the part of the ${h.name || 'unified'} hierarchy mounted at ${h.mountPoint} (root ${h.mountRoot})`,
+    );
+  }
+  return rel ? path.posix.join(h.mountPoint, rel) : h.mountPoint;
+}
+
+export function placeContainer(layout: CgroupLayout, cgroupsPath: string | undefined, id: string): CgroupPlacement {
+  if (cgroupsPath !== undefined && cgroupsPath !== '' && cgroupsPath !== '/') cleanCgroupPath(cgroupsPath);
+  if (cgroupsPath === '/') throw new RuntsError('linux.cgroupsPath "/" is the root cgroup: a container needs a cgroup of its own');
+  const dirs: CgroupDir[] = layout.hierarchies.map((h) => {
+    const cgroupPath = cgroupPathFor(h, cgroupsPath, id);
+    return { hierarchy: h.name, version: h.version, cgroupPath, dir: hostDir(h, cgroupPath), mountPoint: h.mountPoint };
+  });
+  const unified = dirs.find((d) => d.version === 2);
+  const freezer = dirs.find((d) => d.hierarchy.split(',').includes('freezer'));
+  const listing = layout.mode === 'v1' ? (freezer ?? dirs[0]) : unified;
+  let freezerFile: string | undefined;
+  if (layout.mode === 'v2' && unified) freezerFile = `${unified.dir}/cgroup.freeze`;
+  else if (freezer) freezerFile = `${freezer.dir}/freezer.state`;
+  return {
+    mode: layout.mode,
+    dirs,
+    procsFile: listing ? `${listing.dir}/cgroup.procs` : undefined,
+    freezerFile,
+    killFile: unified ? `${unified.dir}/cgroup.kill` : undefined,
+  };
+}

@@ -1,0 +1,113 @@
+// What each verb of the CLI does: convert the parsed command line into a
+// library call and print the result.
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultConfig } from '../config/defaults';
+import { createContainer } from '../container/create';
+import { containerState, deleteContainer, killContainer, listContainers, startContainer } from '../container/operations';
+import { runContainer } from '../container/run';
+import { RuntsError } from '../errors';
+import { features } from '../features';
+import type { Logger } from '../log';
+import { writeStdout } from '../output';
+import type { ParsedCommand, Verb } from './grammar';
+
+const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete']);
+
+function checkGlobals(cmd: ParsedCommand): void {
+  const g = cmd.globals;
+  if (g.systemdCgroup) {
+    throw new RuntsError(
+      '--systemd-cgroup: the systemd cgroup driver is not supported by runts yet; use the cgroupfs driver (omit --systemd-cgroup; Podman: cgroup_manager = "cgroupfs")',
+    );
+  }
+  if (g.rootless === 'true') {
+    throw new RuntsError('--rootless true: rootless containers are not supported by runts yet; run runts as root');
+  }
+  if (NEEDS_ROOT.has(cmd.verb) && process.geteuid?.() !== 0) {
+    throw new RuntsError(`${cmd.verb} needs root: rootless containers are not supported by runts yet (running as uid ${process.geteuid?.()})`);
+  }
+}
+
+function str(cmd: ParsedCommand, name: string): string | undefined {
+  const v = cmd.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function bool(cmd: ParsedCommand, name: string): boolean {
+  return cmd.options[name] === true;
+}
+
+function id(cmd: ParsedCommand): string {
+  return cmd.positionals['container-id'] ?? '';
+}
+
+function createOptions(cmd: ParsedCommand, logger: Logger) {
+  return {
+    id: id(cmd),
+    bundle: str(cmd, 'bundle') ?? '.',
+    root: cmd.globals.root,
+    pidFile: str(cmd, 'pid-file'),
+    consoleSocket: str(cmd, 'console-socket'),
+    noPivot: bool(cmd, 'no-pivot'),
+    noNewKeyring: bool(cmd, 'no-new-keyring'),
+    preserveFds: Number(cmd.options['preserve-fds'] ?? 0),
+    logger,
+  };
+}
+
+function printList(states: Awaited<ReturnType<typeof listContainers>>, cmd: ParsedCommand): void {
+  if (bool(cmd, 'quiet')) {
+    writeStdout(states.map((s) => `${s.id}\n`).join(''));
+    return;
+  }
+  if (str(cmd, 'format') === 'json') {
+    writeStdout(`${JSON.stringify(states)}\n`);
+    return;
+  }
+  const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root'])];
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  writeStdout(rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd((widths[c] ?? 0) + 3))).join('')).join('\n') + '\n');
+}
+
+function writeSpec(cmd: ParsedCommand): void {
+  const file = path.join(str(cmd, 'bundle') ?? '.', 'config.json');
+  if (existsSync(file)) throw new RuntsError(`${file} exists: remove it first`);
+  writeFileSync(file, `${JSON.stringify(defaultConfig(), null, '\t')}\n`, { mode: 0o644 });
+}
+
+/** Runs the command; returns the exit code. */
+export async function execute(cmd: ParsedCommand, logger: Logger): Promise<number> {
+  checkGlobals(cmd);
+  const root = { root: cmd.globals.root };
+  switch (cmd.verb) {
+    case 'create':
+      await createContainer(createOptions(cmd, logger));
+      return 0;
+    case 'run': {
+      const result = await runContainer({ ...createOptions(cmd, logger), detach: bool(cmd, 'detach') });
+      return result.exitCode ?? 0;
+    }
+    case 'start':
+      await startContainer(id(cmd), root);
+      return 0;
+    case 'state':
+      writeStdout(JSON.stringify(await containerState(id(cmd), root), null, 2) + '\n');
+      return 0;
+    case 'kill':
+      await killContainer(id(cmd), cmd.positionals.signal ?? 'SIGTERM', { ...root, all: bool(cmd, 'all') });
+      return 0;
+    case 'delete':
+      await deleteContainer(id(cmd), { ...root, force: bool(cmd, 'force') });
+      return 0;
+    case 'list':
+      printList(await listContainers(root), cmd);
+      return 0;
+    case 'spec':
+      writeSpec(cmd);
+      return 0;
+    case 'features':
+      writeStdout(JSON.stringify(features(), null, 2) + '\n');
+      return 0;
+  }
+}

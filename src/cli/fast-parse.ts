@@ -1,0 +1,101 @@
+// A strict parser for well-formed command lines, driven by the same table as
+// yargs. It returns undefined for anything it is not sure about (help,
+// --version, unknown options, missing or extra arguments), and the caller
+// then hands the command line to yargs, which prints the right message.
+import {
+  defaultGlobals,
+  defaultOptions,
+  GLOBAL_OPTIONS,
+  VERBS,
+  type Globals,
+  type OptionSpec,
+  type OptionValue,
+  type ParsedCommand,
+  type Verb,
+} from './grammar';
+
+function findOption(specs: readonly OptionSpec[], arg: string): { spec: OptionSpec; inline?: string } | undefined {
+  let name: string;
+  let inline: string | undefined;
+  if (arg.startsWith('--')) {
+    const eq = arg.indexOf('=');
+    name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    const spec = specs.find((s) => s.name === name);
+    return spec ? { spec, inline } : undefined;
+  }
+  if (/^-[A-Za-z]$/.test(arg)) {
+    const spec = specs.find((s) => s.alias === arg.slice(1));
+    return spec ? { spec } : undefined;
+  }
+  return undefined;
+}
+
+/** Reads one option's value; undefined when the form is not the simple one. */
+function readValue(spec: OptionSpec, inline: string | undefined, next: string | undefined): { value: OptionValue; used: number } | undefined {
+  if (spec.type === 'boolean') return inline === undefined ? { value: true, used: 0 } : undefined;
+  const text = inline ?? next;
+  if (text === undefined || (inline === undefined && text.startsWith('-'))) return undefined;
+  const used = inline === undefined ? 1 : 0;
+  if (spec.type === 'number') {
+    if (!/^\d+$/.test(text)) return undefined;
+    return { value: Number(text), used };
+  }
+  if (spec.choices && !spec.choices.includes(text)) return undefined;
+  return { value: text, used };
+}
+
+const GLOBAL_KEYS: Readonly<Record<string, keyof Globals>> = {
+  root: 'root',
+  log: 'log',
+  'log-format': 'logFormat',
+  debug: 'debug',
+  'systemd-cgroup': 'systemdCgroup',
+  rootless: 'rootless',
+};
+
+function setGlobal(globals: Globals, name: string, value: OptionValue): void {
+  const key = GLOBAL_KEYS[name];
+  if (key) (globals as unknown as Record<string, OptionValue>)[key] = value;
+}
+
+export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
+  const globals = defaultGlobals();
+  let i = 0;
+  for (; i < argv.length && argv[i]?.startsWith('-'); i++) {
+    const found = findOption(GLOBAL_OPTIONS, argv[i] ?? '');
+    if (!found) return undefined;
+    const v = readValue(found.spec, found.inline, argv[i + 1]);
+    if (!v) return undefined;
+    setGlobal(globals, found.spec.name, v.value);
+    i += v.used;
+  }
+  const verbName = argv[i++];
+  if (!verbName || !Object.hasOwn(VERBS, verbName)) return undefined;
+  const spec = VERBS[verbName as Verb];
+  const options = defaultOptions(spec);
+  const positionals: string[] = [];
+  for (; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const local = findOption(spec.options, arg);
+    const found = local ?? findOption(GLOBAL_OPTIONS, arg);
+    if (!found) return undefined;
+    const v = readValue(found.spec, found.inline, argv[i + 1]);
+    if (!v) return undefined;
+    if (local) options[found.spec.name] = v.value;
+    else setGlobal(globals, found.spec.name, v.value);
+    i += v.used;
+  }
+  const required = spec.positionals.filter((p) => p.required).length;
+  if (positionals.length < required || positionals.length > spec.positionals.length) return undefined;
+  if (positionals.some((p) => p === '')) return undefined;
+  const named: Record<string, string | undefined> = {};
+  spec.positionals.forEach((p, n) => {
+    named[p.name] = positionals[n];
+  });
+  return { verb: spec.name, globals, positionals: named, options };
+}

@@ -1,0 +1,125 @@
+// The command line, declared once. yargs (src/cli/yargs-cli.ts) is built
+// from this table and is the reference parser: it prints help and usage
+// errors. The fast parser (src/cli/fast-parse.ts) reads the same table and
+// takes only well-formed command lines, so that create and run do not pay
+// for loading yargs. Option names and meanings follow runc's.
+
+export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features';
+export type OptionValue = string | number | boolean;
+
+export interface OptionSpec {
+  name: string;
+  alias?: string;
+  type: 'string' | 'boolean' | 'number';
+  describe: string;
+  default?: OptionValue;
+  choices?: readonly string[];
+}
+
+export interface PositionalSpec {
+  name: string;
+  describe: string;
+  required: boolean;
+}
+
+export interface VerbSpec {
+  name: Verb;
+  describe: string;
+  positionals: readonly PositionalSpec[];
+  options: readonly OptionSpec[];
+  /** Shown under `runts <verb> --help`. */
+  epilog?: string;
+}
+
+export interface Globals {
+  root: string;
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  systemdCgroup: boolean;
+  rootless: string;
+}
+
+export interface ParsedCommand {
+  verb: Verb;
+  globals: Globals;
+  positionals: Record<string, string | undefined>;
+  options: Record<string, OptionValue | undefined>;
+}
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'root', type: 'string', default: '/run/runts', describe: 'root directory for the state of containers (a tmpfs)' },
+  { name: 'log', type: 'string', describe: 'append log lines to this file instead of stderr' },
+  { name: 'log-format', type: 'string', default: 'text', choices: ['text', 'json'], describe: 'format of log lines' },
+  { name: 'debug', type: 'boolean', default: false, describe: 'log debug lines (the launch plan, among others)' },
+  { name: 'systemd-cgroup', type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet: refused)' },
+  { name: 'rootless', type: 'string', default: 'auto', choices: ['true', 'false', 'auto'], describe: 'rootless mode (only "false"/"auto" as root are supported)' },
+];
+
+const CREATE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'the bundle directory (config.json, rootfs)' },
+  { name: 'pid-file', type: 'string', describe: 'write the container process id to this file' },
+  { name: 'console-socket', type: 'string', describe: 'AF_UNIX socket that receives the pty master (process.terminal)' },
+  { name: 'no-pivot', type: 'boolean', default: false, describe: 'use MS_MOVE + chroot instead of pivot_root (rootfs on a ramdisk)' },
+  { name: 'no-new-keyring', type: 'boolean', default: false, describe: 'keep the caller\'s session keyring instead of a new one' },
+  { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' },
+];
+
+const ID: PositionalSpec = { name: 'container-id', describe: 'the container id', required: true };
+
+export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
+  create: {
+    name: 'create',
+    describe: 'create a container from a bundle; it waits for `start`',
+    positionals: [ID],
+    options: CREATE_OPTIONS,
+    epilog: 'Validates config.json (every problem at once), sets up the container and leaves its process waiting.',
+  },
+  start: { name: 'start', describe: 'run the program of a created container', positionals: [ID], options: [] },
+  state: { name: 'state', describe: 'print the state of a container as JSON', positionals: [ID], options: [] },
+  kill: {
+    name: 'kill',
+    describe: 'send a signal (default SIGTERM) to a container',
+    positionals: [ID, { name: 'signal', describe: 'a name (SIGKILL, KILL) or a number', required: false }],
+    options: [{ name: 'all', alias: 'a', type: 'boolean', default: false, describe: 'signal every process of the container' }],
+  },
+  delete: {
+    name: 'delete',
+    describe: 'delete a stopped container and everything create made',
+    positionals: [ID],
+    options: [{ name: 'force', alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it runs' }],
+  },
+  run: {
+    name: 'run',
+    describe: 'create, start and wait for a container; exit with its code',
+    positionals: [ID],
+    options: [...CREATE_OPTIONS, { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'return once started' }],
+  },
+  list: {
+    name: 'list',
+    describe: 'list the containers under --root',
+    positionals: [],
+    options: [
+      { name: 'format', alias: 'f', type: 'string', default: 'table', choices: ['table', 'json'], describe: 'output format' },
+      { name: 'quiet', alias: 'q', type: 'boolean', default: false, describe: 'print only the ids' },
+    ],
+  },
+  spec: {
+    name: 'spec',
+    describe: 'write a default config.json into the bundle',
+    positionals: [],
+    options: [{ name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' }],
+  },
+  features: { name: 'features', describe: 'print the features document (what runts implements)', positionals: [], options: [] },
+};
+
+export function defaultGlobals(): Globals {
+  return { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
+}
+
+/** Defaults of a verb's options, as both parsers report them. */
+export function defaultOptions(spec: VerbSpec): Record<string, OptionValue | undefined> {
+  const out: Record<string, OptionValue | undefined> = {};
+  for (const o of spec.options) out[o.name] = o.default;
+  return out;
+}

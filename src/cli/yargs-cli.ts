@@ -1,0 +1,100 @@
+// The reference command-line parser, built with yargs from the grammar
+// table. Bundled on its own (dist/yargs-cli.cjs) and loaded only when the
+// fast parser declines a command line: help, --version, usage errors.
+import yargs, { type Argv } from 'yargs';
+import { SPEC_VERSION } from '../config/version';
+import { VERSION } from '../version';
+import {
+  defaultGlobals,
+  GLOBAL_OPTIONS,
+  VERBS,
+  type Globals,
+  type OptionSpec,
+  type ParsedCommand,
+  type Verb,
+  type VerbSpec,
+} from './grammar';
+
+export type YargsOutcome = { command: ParsedCommand } | { exitCode: number; stdout?: string; stderr?: string };
+
+function addOption(y: Argv, o: OptionSpec, global: boolean): Argv {
+  return y.option(o.name, {
+    type: o.type,
+    describe: o.describe,
+    global,
+    ...(o.alias ? { alias: o.alias } : {}),
+    ...(o.default !== undefined ? { default: o.default } : {}),
+    ...(o.choices ? { choices: [...o.choices] } : {}),
+  });
+}
+
+function commandString(spec: VerbSpec): string {
+  return [spec.name, ...spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`))].join(' ');
+}
+
+function build(): Argv {
+  let y = yargs()
+    .scriptName('runts')
+    .parserConfiguration({
+      // runc's flags are literally --no-pivot and --no-new-keyring.
+      'boolean-negation': false,
+      'camel-case-expansion': false,
+      'dot-notation': false,
+      'duplicate-arguments-array': false,
+    })
+    .usage('runts [global options] <command> [options] <arguments>\n\nAn OCI container runtime, compatible with runc.')
+    .version(`runts version ${VERSION}\nspec: ${SPEC_VERSION}`)
+    .alias('version', 'v')
+    .help('help')
+    .alias('help', 'h')
+    .strict()
+    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, list, spec, features')
+    .recommendCommands()
+    .wrap(100);
+  for (const o of GLOBAL_OPTIONS) y = addOption(y, o, true);
+  for (const spec of Object.values(VERBS)) {
+    y = y.command(commandString(spec), spec.describe, (cy) => {
+      let c = cy;
+      for (const p of spec.positionals) c = c.positional(p.name, { type: 'string', describe: p.describe });
+      for (const o of spec.options) c = addOption(c, o, false);
+      if (spec.epilog) c = c.epilog(spec.epilog);
+      return c;
+    });
+  }
+  return y;
+}
+
+function toCommand(argv: Record<string, unknown>): ParsedCommand {
+  const verb = String((argv._ as unknown[])[0]) as Verb;
+  const spec = VERBS[verb];
+  const globals: Globals = { ...defaultGlobals() };
+  globals.root = String(argv.root);
+  if (argv.log !== undefined) globals.log = String(argv.log);
+  globals.logFormat = argv['log-format'] === 'json' ? 'json' : 'text';
+  globals.debug = argv.debug === true;
+  globals.systemdCgroup = argv['systemd-cgroup'] === true;
+  globals.rootless = String(argv.rootless);
+  const positionals: Record<string, string | undefined> = {};
+  for (const p of spec.positionals) positionals[p.name] = argv[p.name] === undefined ? undefined : String(argv[p.name]);
+  const options: ParsedCommand['options'] = {};
+  for (const o of spec.options) options[o.name] = argv[o.name] as ParsedCommand['options'][string];
+  return { verb, globals, positionals, options };
+}
+
+export async function parseWithYargs(args: readonly string[]): Promise<YargsOutcome> {
+  return new Promise((resolve) => {
+    build().parse([...args], {}, (err: Error | undefined, argv: Record<string, unknown>, output: string) => {
+      if (err) {
+        // yargs ends its output with the message; say it first, then the usage.
+        const usage = output.endsWith(err.message) ? output.slice(0, -err.message.length).trimEnd() : output;
+        resolve({ exitCode: 1, stderr: `runts: ${err.message}\n${usage ? `\n${usage}\n` : ''}` });
+      } else if (argv.help || argv.version) {
+        resolve({ exitCode: 0, stdout: `${output}\n` });
+      } else if (output) {
+        resolve({ exitCode: 1, stderr: `${output}\n` });
+      } else {
+        resolve({ command: toCommand(argv) });
+      }
+    });
+  });
+}

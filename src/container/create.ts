@@ -1,0 +1,200 @@
+// create: validate everything, then claim the state directory, create the
+// cgroups, launch runts-init and record the container. Any failure undoes
+// what was done, so a failed create leaves no state, cgroup, mount or
+// process; and a create killed at any point leaves a record from which
+// `delete --force` removes everything.
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { createCgroups, removeCgroups, type CreatedCgroup } from '../cgroups/create';
+import { hostLayout } from '../cgroups/layout';
+import { placeContainer, type CgroupPlacement } from '../cgroups/placement';
+import { readConfigFile } from '../config/load';
+import { semanticProblems } from '../config/semantic';
+import type { ContainerState, OciConfig } from '../config/types';
+import { schemaProblems } from '../config/validate';
+import { ConfigError, fromNative, RuntsError, type ConfigProblem } from '../errors';
+import { Logger } from '../log';
+import { initPath, native, type LaunchResult } from '../native/binding';
+import { buildPlan } from '../plan/build';
+import { capabilityName } from '../plan/capabilities';
+import { realHost, type HostProbe } from '../plan/host';
+import type { LaunchPlan } from '../plan/types';
+import type { StateRecord } from '../state/record';
+import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writePidFile, writeRecord } from '../state/store';
+
+export interface CreateOptions {
+  id: string;
+  /** The bundle directory (config.json and, usually, rootfs/). Default: the current directory. */
+  bundle?: string;
+  /** A config to use instead of <bundle>/config.json; it is validated just the same. */
+  config?: OciConfig;
+  /** State directory root (--root). Default /run/runts. */
+  root?: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  logger?: Logger;
+  /** Overrides for tests. */
+  host?: HostProbe;
+  forceSafeWalk?: boolean;
+}
+
+/** What `run` needs beyond create: the pty master when it attaches the terminal itself. */
+export interface CreateInternals {
+  attachTerminal?: boolean;
+}
+
+export interface CreatedContainer {
+  state: ContainerState;
+  /** The pty master, when create was asked to attach the terminal. */
+  consoleFd?: number;
+}
+
+interface Prepared {
+  config: OciConfig;
+  bundle: string;
+  file: string;
+  plan: LaunchPlan;
+  uidMap: string;
+  gidMap: string;
+  placement: CgroupPlacement;
+}
+
+/** Validation and planning: no system call that changes anything happens here. */
+function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger): Prepared {
+  checkContainerId(opts.id);
+  const bundle = path.resolve(opts.bundle ?? '.');
+  const host = opts.host ?? realHost;
+  let config: unknown;
+  let file = 'config';
+  if (opts.config) config = opts.config;
+  else ({ config, file } = readConfigFile(bundle));
+  const problems: ConfigProblem[] = schemaProblems(config);
+  const semantic = semanticProblems(config, {
+    bundle,
+    host,
+    terminalHandled: Boolean(opts.consoleSocket) || Boolean(internals.attachTerminal),
+    consoleSocket: Boolean(opts.consoleSocket),
+  });
+  problems.push(...semantic.problems);
+  const typed = config as OciConfig;
+  let placement: CgroupPlacement | undefined;
+  try {
+    placement = placeContainer(hostLayout(), typed.linux?.cgroupsPath, opts.id);
+  } catch (e) {
+    problems.push({ path: 'linux.cgroupsPath', message: (e as Error).message });
+  }
+  if (problems.length || !placement) throw new ConfigError(file, problems);
+  for (const w of semantic.warnings) logger.warn(w);
+  const { plan, extras } = buildPlan(typed, {
+    id: opts.id,
+    bundle,
+    host,
+    cgroups: placement,
+    noPivot: opts.noPivot,
+    noNewKeyring: opts.noNewKeyring,
+    preserveFds: opts.preserveFds,
+    env: process.env,
+    forceSafeWalk: opts.forceSafeWalk,
+  });
+  logger.debug(`launch plan: ${JSON.stringify(plan)}`);
+  return { config: typed, bundle, file, plan, uidMap: extras.uidMap, gidMap: extras.gidMap, placement };
+}
+
+function baseRecord(p: Prepared, id: string, cgroups: CreatedCgroup[]): StateRecord {
+  const creatorStartTime = native().procStartTime(process.pid) ?? '0';
+  const killFile = p.placement.killFile && existsSync(p.placement.killFile) ? p.placement.killFile : undefined;
+  return {
+    ociVersion: p.config.ociVersion,
+    id,
+    status: 'creating',
+    pid: 0,
+    bundle: p.bundle,
+    rootfs: p.plan.rootfs?.path ?? '',
+    created: new Date().toISOString(),
+    owner: '',
+    ...(p.config.annotations && Object.keys(p.config.annotations).length ? { annotations: p.config.annotations } : {}),
+    runts: {
+      version: 1,
+      creatorPid: process.pid,
+      creatorStartTime,
+      cgroups,
+      procsFile: p.placement.procsFile,
+      killFile,
+      freezerFile: p.placement.freezerFile,
+      needsNodeFor: [],
+    },
+  };
+}
+
+function capNames(list: string): string {
+  return list.split(',').filter(Boolean).map((n) => capabilityName(Number(n))).join(', ');
+}
+
+function warnUnavailableCaps(launched: LaunchResult, logger: Logger): void {
+  if (launched.capsUnavailable) {
+    logger.warn(
+      `capabilities ${capNames(launched.capsUnavailable)} cannot be granted on this host (they are not in runts' own bounding set); the container runs without them`,
+    );
+  }
+  if (launched.ambientRefused) {
+    logger.warn(
+      `ambient capabilities ${capNames(launched.ambientRefused)} were not raised: an ambient capability must also be in process.capabilities.permitted and .inheritable`,
+    );
+  }
+}
+
+function toPublicState(record: StateRecord, status: ContainerState['status']): ContainerState {
+  const { runts: _private, ...rest } = record;
+  return { ...rest, status };
+}
+
+export async function createContainer(opts: CreateOptions, internals: CreateInternals = {}): Promise<CreatedContainer> {
+  const logger = opts.logger ?? Logger.silent();
+  const root = opts.root ?? DEFAULT_ROOT;
+  const p = prepare(opts, internals, logger);
+  const { dir, lockFd } = claimStateDir(root, opts.id);
+  const predicted = p.placement.dirs.map((d) => ({ path: d.dir, created: !existsSync(d.dir) }));
+  let cgroups: CreatedCgroup[] = [];
+  let launched: LaunchResult | undefined;
+  try {
+    const record = baseRecord(p, opts.id, predicted);
+    writeRecord(dir, record);
+    cgroups = createCgroups(p.placement);
+    record.runts.cgroups = cgroups;
+    writeRecord(dir, record);
+    try {
+      launched = native().launch({
+        initPath: initPath(),
+        plan: JSON.stringify(p.plan),
+        cgroupProcsFiles: p.placement.dirs.map((d) => `${d.dir}/cgroup.procs`),
+        uidMap: p.uidMap,
+        gidMap: p.gidMap,
+        execFifo: path.join(dir, 'exec.fifo'),
+        consoleSocket: opts.consoleSocket ? path.resolve(opts.consoleSocket) : undefined,
+        attachConsole: internals.attachTerminal && p.plan.process.terminal,
+        preserveFds: p.plan.process.preserveFds,
+      });
+    } catch (e) {
+      throw fromNative(e, `create container "${opts.id}"`);
+    }
+    record.status = 'created';
+    record.pid = launched.pid;
+    record.runts.pidStartTime = launched.startTime;
+    writeRecord(dir, record);
+    if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+    native().commitLaunch(launched.syncFd);
+    warnUnavailableCaps(launched, logger);
+    const consoleFd = launched.consoleFd >= 0 ? launched.consoleFd : undefined;
+    return { state: toPublicState(record, 'created'), consoleFd };
+  } catch (e) {
+    if (launched) native().abortLaunch(launched.syncFd, launched.pid, launched.startTime);
+    removeCgroups(cgroups);
+    removeStateDir(dir);
+    throw e instanceof RuntsError ? e : fromNative(e, `create container "${opts.id}"`);
+  } finally {
+    native().closeFd(lockFd);
+  }
+}

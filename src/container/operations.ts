@@ -1,0 +1,84 @@
+// start, state, kill, delete and list. The work is done by the native verbs
+// (addon/common/verbs.cc), the very code the `runts` launcher runs without
+// Node, so the library and the CLI behave the same.
+import { readdirSync } from 'node:fs';
+import type { ContainerState } from '../config/types';
+import { fromNative, RuntsError } from '../errors';
+import { native } from '../native/binding';
+import { DEFAULT_ROOT } from '../state/store';
+
+export interface RootOption {
+  /** State directory root (--root). Default /run/runts. */
+  root?: string;
+}
+
+function rootOf(opts: RootOption | undefined): string {
+  return opts?.root ?? DEFAULT_ROOT;
+}
+
+export async function startContainer(id: string, opts?: RootOption): Promise<void> {
+  try {
+    native().start(rootOf(opts), id);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+export async function containerState(id: string, opts?: RootOption): Promise<ContainerState> {
+  try {
+    return JSON.parse(native().state(rootOf(opts), id)) as ContainerState;
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+export interface KillOptions extends RootOption {
+  /** Signal every process of the container's cgroup, not just its init. */
+  all?: boolean;
+}
+
+/** Sends a signal (a name such as "SIGTERM"/"KILL" or a number). */
+export async function killContainer(id: string, signal: string | number = 'SIGTERM', opts?: KillOptions): Promise<void> {
+  try {
+    native().kill(rootOf(opts), id, String(signal), opts?.all ?? false);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+export interface DeleteOptions extends RootOption {
+  /** Kill the container first if it is still running. */
+  force?: boolean;
+}
+
+export async function deleteContainer(id: string, opts?: DeleteOptions): Promise<void> {
+  try {
+    native().delete(rootOf(opts), id, opts?.force ?? false);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Every container under the root; one whose create was interrupted shows as "creating" with pid 0. */
+export async function listContainers(opts?: RootOption): Promise<ContainerState[]> {
+  const root = rootOf(opts);
+  let ids: string[];
+  try {
+    ids = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new RuntsError(`cannot read ${root}: ${(e as Error).message}`);
+  }
+  const states: ContainerState[] = [];
+  for (const id of ids) {
+    try {
+      states.push(JSON.parse(native().state(root, id)) as ContainerState);
+    } catch {
+      states.push({ ociVersion: '', id, status: 'creating', pid: 0, bundle: '', rootfs: '', created: '', owner: '' });
+    }
+  }
+  return states;
+}

@@ -1,0 +1,26 @@
+// The runts library: the OCI runtime as typed async functions, for Node
+// programs that embed runts instead of spawning it. The CLI is a thin shell
+// over exactly these functions.
+export { createContainer as create } from './container/create';
+export type { CreateOptions, CreatedContainer } from './container/create';
+export {
+  startContainer as start,
+  containerState as state,
+  killContainer as kill,
+  deleteContainer as delete,
+  deleteContainer as remove,
+  listContainers as list,
+} from './container/operations';
+export type { DeleteOptions, KillOptions, RootOption } from './container/operations';
+export { runContainer as run } from './container/run';
+export type { RunOptions, RunResult } from './container/run';
+export { defaultConfig } from './config/defaults';
+export { features } from './features';
+export type { Features } from './features';
+export { validateConfig } from './config/check';
+export type { ContainerState, OciConfig } from './config/types';
+export { ConfigError, RuntsError } from './errors';
+export type { ConfigProblem } from './errors';
+export { Logger } from './log';
+export { VERSION } from './version';
+export { SPEC_VERSION } from './config/version';

@@ -1,0 +1,77 @@
+// Logging in the formats engines read: with --log-format json each line is
+// {"level":"error","msg":"...","time":"..."} (containerd's shim reads the
+// last one); text lines follow logrus' layout, as runc's do. Errors and
+// warnings also go to stderr in plain words, which Podman shows verbatim.
+import { appendFileSync } from 'node:fs';
+import { writeStderr } from './output';
+
+export type LogFormat = 'text' | 'json';
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
+
+export interface LogOptions {
+  /** --log: a file to append to; stderr when absent. */
+  file?: string;
+  format?: LogFormat;
+  debug?: boolean;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class Logger {
+  private readonly file: string | undefined;
+  private readonly format: LogFormat;
+  readonly debugEnabled: boolean;
+
+  constructor(options: LogOptions = {}) {
+    this.file = options.file;
+    this.format = options.format ?? 'text';
+    this.debugEnabled = options.debug ?? false;
+  }
+
+  /** A logger that writes nothing (library default). */
+  static silent(): Logger {
+    return new SilentLogger();
+  }
+
+  formatLine(level: LogLevel, msg: string): string {
+    if (this.format === 'json') return `${JSON.stringify({ level, msg, time: timestamp() })}\n`;
+    return `time="${timestamp()}" level=${level} msg=${JSON.stringify(msg)}\n`;
+  }
+
+  protected emit(level: LogLevel, msg: string, plain: string | undefined): void {
+    const line = this.formatLine(level, msg);
+    if (this.file) {
+      try {
+        appendFileSync(this.file, line);
+      } catch {
+        // A log file that cannot be written must not hide the error itself.
+      }
+      if (plain !== undefined) writeStderr(plain);
+    } else if (this.format === 'json') {
+      writeStderr(line);
+    } else if (plain !== undefined) {
+      writeStderr(plain);
+    } else {
+      writeStderr(line);
+    }
+  }
+
+  debug(msg: string): void {
+    if (this.debugEnabled) this.emit('debug', msg, undefined);
+  }
+
+  warn(msg: string): void {
+    this.emit('warning', msg, `runts: warning: ${msg}\n`);
+  }
+
+  error(msg: string, details: readonly string[] = []): void {
+    const full = details.length ? `${msg}\n${details.map((d) => `  ${d}`).join('\n')}` : msg;
+    this.emit('error', full, `runts: ${full}\n`);
+  }
+}
+
+class SilentLogger extends Logger {
+  protected override emit(): void {}
+}

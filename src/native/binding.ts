@@ -1,0 +1,92 @@
+// Typed access to the C++ addon (addon/node/module.cc). The addon is loaded
+// lazily, on first use, with process.dlopen so that the bundler leaves it alone.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export interface LaunchRequest {
+  initPath: string;
+  /** The launch plan as JSON text (src/plan/types.ts). */
+  plan: string;
+  cgroupProcsFiles: string[];
+  uidMap?: string;
+  gidMap?: string;
+  execFifo?: string;
+  consoleSocket?: string;
+  /** `run` in a terminal: return the pty master instead of sending it to a console socket. */
+  attachConsole?: boolean;
+  preserveFds?: number;
+  timeoutMs?: number;
+}
+
+export interface LaunchResult {
+  pid: number;
+  /** Start time of the process (clock ticks since boot), as a decimal string. */
+  startTime: string;
+  /** The sync socket, open until commitLaunch/abortLaunch. */
+  syncFd: number;
+  /** The pty master with attachConsole; -1 otherwise. */
+  consoleFd: number;
+  /** Comma-separated capability numbers this host could not grant ("" for none). */
+  capsUnavailable: string;
+  /** Ambient capabilities the kernel refused (not permitted and inheritable). */
+  ambientRefused: string;
+}
+
+export interface ChildExit {
+  exitCode: number | null;
+  signal: number | null;
+}
+
+export interface NativeAddon {
+  launch(req: LaunchRequest): LaunchResult;
+  commitLaunch(syncFd: number): void;
+  abortLaunch(syncFd: number, pid: number, startTime: string): void;
+  state(root: string, id: string): string;
+  start(root: string, id: string): void;
+  kill(root: string, id: string, signal: string, all: boolean): void;
+  delete(root: string, id: string, force: boolean): void;
+  validateContainerId(id: string): string | null;
+  lockStateDir(dir: string): number;
+  closeFd(fd: number): void;
+  procStartTime(pid: number): string | null;
+  signalProcess(pid: number, startTime: string, signal: number): boolean;
+  parseSignal(text: string): number;
+  waitChild(pid: number): Promise<ChildExit>;
+  setWinsize(fd: number, rows: number, cols: number): void;
+  jsonReformat(text: string): string;
+}
+
+let root: string | undefined;
+
+/** The directory holding package.json and build/ (the checkout or the installed package). */
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = __dirname;
+  for (;;) {
+    if (existsSync(path.join(dir, 'binding.gyp'))) return (root = dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`runts: cannot find the package root above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+export function buildDir(): string {
+  return process.env.RUNTS_BUILD_DIR ?? path.join(packageRoot(), 'build', 'Release');
+}
+
+/** The runts-init executable that every container starts as. */
+export function initPath(): string {
+  return path.join(buildDir(), 'runts-init');
+}
+
+let addon: NativeAddon | undefined;
+
+export function native(): NativeAddon {
+  if (addon) return addon;
+  const file = path.join(buildDir(), 'runts_native.node');
+  if (!existsSync(file)) throw new Error(`runts: the native addon is not built (${file}); run \`npm install\``);
+  const mod = { exports: {} as NativeAddon };
+  process.dlopen(mod, file);
+  addon = mod.exports;
+  return addon;
+}

@@ -1,0 +1,250 @@
+// config.json (validated) + the runtime's context -> the launch plan. This
+// is where every name becomes a number and every path an absolute one; the
+// native side only executes the result. Pure apart from the HostProbe, so
+// unit tests check plans without root.
+import path from 'node:path';
+import type { CgroupPlacement } from '../cgroups/placement';
+import type { Device, IdMapping, Mount, NamespaceType, OciConfig, Process } from '../config/types';
+import { capabilityMask } from './capabilities';
+import type { HostProbe } from './host';
+import { isBindMount, MS, parseMountOptions } from './mount-options';
+import { CLONE_FLAGS } from './namespaces';
+import { RLIMITS, uint64String } from './rlimits';
+import type {
+  LaunchExtras,
+  LaunchPlan,
+  PlanCapabilities,
+  PlanDevice,
+  PlanMount,
+  PlanNamespaceJoin,
+  PlanProcess,
+  PlanRootfs,
+} from './types';
+
+export interface PlanContext {
+  id: string;
+  bundle: string;
+  host: HostProbe;
+  cgroups: CgroupPlacement;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  /** The runtime's environment: LISTEN_FDS is passed on, as runc does. */
+  env?: NodeJS.ProcessEnv;
+  /** Tests: exercise the user-space path walk instead of openat2. */
+  forceSafeWalk?: boolean;
+}
+
+export const DEFAULT_DEVICES: readonly PlanDevice[] = [
+  { path: '/dev/null', type: 'c', major: 1, minor: 3, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/zero', type: 'c', major: 1, minor: 5, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/full', type: 'c', major: 1, minor: 7, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/random', type: 'c', major: 1, minor: 8, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/urandom', type: 'c', major: 1, minor: 9, mode: 0o666, uid: 0, gid: 0 },
+  { path: '/dev/tty', type: 'c', major: 5, minor: 0, mode: 0o666, uid: 0, gid: 0 },
+];
+
+const ROOTFS_PROPAGATION: Readonly<Record<string, number>> = {
+  shared: MS.SHARED,
+  rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE,
+  rslave: MS.SLAVE | MS.REC,
+  private: MS.PRIVATE,
+  rprivate: MS.PRIVATE | MS.REC,
+  unbindable: MS.UNBINDABLE,
+  runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+function namespaces(config: OciConfig): { cloneFlags: number; joins: PlanNamespaceJoin[]; created: Set<NamespaceType> } {
+  let cloneFlags = 0;
+  const joins: PlanNamespaceJoin[] = [];
+  const created = new Set<NamespaceType>();
+  for (const ns of config.linux?.namespaces ?? []) {
+    const flag = CLONE_FLAGS[ns.type];
+    if (ns.path) joins.push({ flag, path: ns.path });
+    else {
+      cloneFlags |= flag;
+      created.add(ns.type);
+    }
+  }
+  // The user namespace first: the others are joined with its privileges.
+  joins.sort((a, b) => Number(b.flag === CLONE_FLAGS.user) - Number(a.flag === CLONE_FLAGS.user));
+  return { cloneFlags, joins, created };
+}
+
+function idMap(mappings: readonly IdMapping[] | undefined): string {
+  return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+function cgroupMount(m: Mount, base: PlanMount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
+  const dirs = ctx.cgroups.dirs;
+  if (ctx.cgroups.mode === 'v2') {
+    const unified = dirs.find((d) => d.version === 2);
+    if (cgroupNs || !unified) return { ...base, kind: 'fs', type: 'cgroup2', source: m.source ?? 'cgroup' };
+    // Without a cgroup namespace, show only the container's own cgroup.
+    const extra = base.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    return { ...base, kind: 'bind', source: unified.dir, flags: MS.BIND | MS.REC, remount: extra !== 0, remountFlags: extra };
+  }
+  const v1 = dirs.filter((d) => d.version === 1);
+  const binds = v1.map((d) => ({ source: d.dir, name: path.posix.basename(d.mountPoint) }));
+  const links = binds.flatMap((b) =>
+    b.name.includes(',') ? b.name.split(',').map((part) => ({ name: part, target: b.name })) : [],
+  );
+  return { ...base, kind: 'cgroup1', cgroupBinds: binds, cgroupLinks: links };
+}
+
+function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
+  const options = parseMountOptions(m.options);
+  const destination = path.posix.normalize(`/${m.destination}`).replace(/(.)\/+$/, '$1');
+  const base: PlanMount = {
+    kind: 'fs',
+    destination,
+    source: m.source ?? m.type ?? 'none',
+    type: m.type ?? '',
+    flags: options.flags,
+    data: options.data,
+    remount: false,
+    remountFlags: 0,
+    propagation: options.propagation,
+    recAttrSet: options.recAttrSet,
+    recAttrClr: options.recAttrClr,
+    sourceIsDir: true,
+  };
+  if (isBindMount(m.type, m.options)) {
+    const source = path.resolve(ctx.bundle, m.source ?? '');
+    const extra = options.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+    return {
+      ...base,
+      kind: 'bind',
+      type: '',
+      source,
+      flags: MS.BIND | (options.flags & MS.REC),
+      remount: extra !== 0,
+      remountFlags: extra,
+      sourceIsDir: ctx.host.kind(source) !== 'file',
+    };
+  }
+  if (m.type === 'cgroup') return cgroupMount(m, base, ctx, cgroupNs);
+  return base;
+}
+
+function planDevices(config: OciConfig, withDefaults: boolean): PlanDevice[] {
+  const fromConfig: PlanDevice[] = (config.linux?.devices ?? []).map((d: Device) => ({
+    path: path.posix.normalize(d.path),
+    type: d.type,
+    major: d.type === 'p' ? 0 : (d.major ?? 0),
+    minor: d.type === 'p' ? 0 : (d.minor ?? 0),
+    mode: (d.fileMode ?? 0o666) & 0o7777,
+    uid: d.uid ?? 0,
+    gid: d.gid ?? 0,
+  }));
+  const configured = new Set(fromConfig.map((d) => d.path));
+  const defaults = withDefaults ? DEFAULT_DEVICES.filter((d) => !configured.has(d.path)) : [];
+  return [...defaults, ...fromConfig];
+}
+
+function planCapabilities(process: Process): PlanCapabilities | null {
+  const caps = process.capabilities;
+  if (!caps) return null;
+  const mask = (names: string[] | undefined) => capabilityMask(names).mask.toString();
+  return {
+    bounding: mask(caps.bounding),
+    effective: mask(caps.effective),
+    permitted: mask(caps.permitted),
+    inheritable: mask(caps.inheritable),
+    ambient: mask(caps.ambient),
+  };
+}
+
+function planProcess(process: Process, ctx: PlanContext): PlanProcess {
+  const env = [...(process.env ?? [])];
+  let preserveFds = ctx.preserveFds ?? 0;
+  // Socket activation: fds 3..3+LISTEN_FDS-1 go to the container, which
+  // sees itself as their recipient (LISTEN_PID=1), as with runc.
+  const listenFds = Number(ctx.env?.LISTEN_FDS ?? '');
+  if (Number.isInteger(listenFds) && listenFds > 0) {
+    preserveFds += listenFds;
+    env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+  }
+  const pathEntry = [...env].reverse().find((e) => e.startsWith('PATH='));
+  const user = process.user ?? { uid: 0, gid: 0 };
+  const size = process.consoleSize;
+  return {
+    args: process.args ?? [],
+    env,
+    cwd: process.cwd,
+    path: pathEntry ? pathEntry.slice(5) : '',
+    uid: user.uid ?? 0,
+    gid: user.gid ?? 0,
+    additionalGids: user.additionalGids ?? [],
+    setGroups: true,
+    umask: user.umask ?? null,
+    rlimits: (process.rlimits ?? []).map((r) => ({
+      name: r.type,
+      resource: RLIMITS[r.type] ?? -1,
+      soft: uint64String(r.soft),
+      hard: uint64String(r.hard),
+    })),
+    capabilities: planCapabilities(process),
+    noNewPrivileges: process.noNewPrivileges ?? false,
+    oomScoreAdj: process.oomScoreAdj ?? null,
+    terminal: process.terminal ?? false,
+    consoleSize: process.terminal && size ? { rows: size.height, cols: size.width } : null,
+    preserveFds,
+    newKeyring: !ctx.noNewKeyring,
+  };
+}
+
+function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
+  const rootPath = ctx.host.realpath(path.resolve(ctx.bundle, config.root?.path ?? 'rootfs'));
+  const propagation = config.linux?.rootfsPropagation;
+  const keepPrivate = propagation !== undefined && /private|unbindable/.test(propagation);
+  return {
+    path: rootPath,
+    noPivot: ctx.noPivot ?? false,
+    propagation: MS.REC | (keepPrivate ? MS.PRIVATE : MS.SLAVE),
+    rootfsPropagation: propagation ? (ROOTFS_PROPAGATION[propagation] ?? 0) : 0,
+    readonly: config.root?.readonly ?? false,
+  };
+}
+
+export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPlan; extras: LaunchExtras } {
+  const ns = namespaces(config);
+  const mountJoined = ns.joins.some((j) => j.flag === CLONE_FLAGS.mount);
+  const mounts = mountJoined ? [] : (config.mounts ?? []).map((m) => planMount(m, ctx, ns.created.has('cgroup')));
+  // A /dev bind-mounted from the host already has its nodes.
+  const setupDev = !mountJoined && mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
+  const timeOffsets = Object.entries(config.linux?.timeOffsets ?? {})
+    .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
+    .join('');
+  const plan: LaunchPlan = {
+    version: 1,
+    id: ctx.id,
+    cloneFlags: ns.cloneFlags,
+    joins: ns.joins,
+    timeOffsets,
+    rootfs: mountJoined ? null : planRootfs(config, ctx),
+    mounts,
+    setupDev,
+    devices: mountJoined ? [] : planDevices(config, setupDev),
+    maskedPaths: config.linux?.maskedPaths ?? [],
+    readonlyPaths: config.linux?.readonlyPaths ?? [],
+    sysctls: Object.entries(config.linux?.sysctl ?? {}).map(([key, value]) => ({
+      key,
+      path: key.includes('/') ? key.replace(/^\/+/, '') : key.replace(/\./g, '/'),
+      value,
+    })),
+    hostname: config.hostname ? config.hostname : null,
+    domainname: config.domainname ? config.domainname : null,
+    process: planProcess(config.process ?? { cwd: '/' }, ctx),
+  };
+  if (ctx.forceSafeWalk) plan.forceSafeWalk = true;
+  const userNs = ns.created.has('user');
+  return {
+    plan,
+    extras: {
+      uidMap: userNs ? idMap(config.linux?.uidMappings) : '',
+      gidMap: userNs ? idMap(config.linux?.gidMappings) : '',
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { parseFast } from '../../src/cli/fast-parse';
+import { VERBS } from '../../src/cli/grammar';
+import { parseWithYargs } from '../../src/cli/yargs-cli';
+import { VERSION } from '../../src/version';
+import pkg from '../../package.json';
+
+// Command lines engines and people send (see the CLI contract), which the
+// fast parser must read exactly as yargs does.
+const ACCEPTED = [
+  ['create', '--bundle', '/b', '--pid-file', '/b/pid', 'c1'],
+  ['create', '-b', '/b', '--pid-file=/b/pid', '--console-socket', '/s.sock', 'c1'],
+  ['--root', '/run/containerd/runc/k8s.io', '--log', '/s/log.json', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/b/init.pid', 'c1'],
+  ['create', '--no-pivot', '--no-new-keyring', '--preserve-fds', '2', 'c1'],
+  ['create', 'c1', '--bundle', '/b'],
+  ['--debug', 'create', 'c1'],
+  ['start', 'c1'],
+  ['state', 'c1'],
+  ['kill', 'c1'],
+  ['kill', 'c1', '15'],
+  ['kill', '--all', 'c1', 'KILL'],
+  ['kill', '-a', 'c1', 'SIGKILL'],
+  ['delete', 'c1'],
+  ['delete', '--force', 'c1'],
+  ['delete', '-f', 'c1'],
+  ['--root=/tmp/r', 'run', '-d', '-b', '/b', 'c1'],
+  ['run', '--detach', 'c1'],
+  ['list'],
+  ['list', '--format', 'json'],
+  ['list', '-q'],
+  ['spec', '-b', '/b'],
+  ['features'],
+  ['--systemd-cgroup', 'start', 'c1'],
+  ['--rootless', 'false', 'state', 'c1'],
+  ['create', '--log-format', 'json', 'c1'],
+];
+
+// Command lines the fast parser leaves to yargs.
+const DECLINED = [
+  [],
+  ['--help'],
+  ['-h'],
+  ['create', '--help'],
+  ['--version'],
+  ['-v'],
+  ['bogus'],
+  ['create'],
+  ['create', 'a', 'b'],
+  ['create', '--bogus', 'c1'],
+  ['create', '--preserve-fds', 'x', 'c1'],
+  ['create', '--pid-file'],
+  ['kill', 'c1', '9', 'extra'],
+  ['list', '--format', 'yaml'],
+  ['--log-format', 'xml', 'state', 'c1'],
+  ['state', ''],
+  ['create', '--no-pivot=false', 'c1'],
+];
+
+describe('fast parser', () => {
+  it.each(ACCEPTED)('reads %j exactly as yargs does', async (...argv) => {
+    const fast = parseFast(argv);
+    expect(fast).toBeDefined();
+    const slow = await parseWithYargs(argv);
+    expect(slow).toEqual({ command: fast });
+  });
+
+  it.each(DECLINED)('declines %j', (...argv) => {
+    expect(parseFast(argv)).toBeUndefined();
+  });
+
+  it('fills defaults', () => {
+    expect(parseFast(['create', 'c1'])).toEqual({
+      verb: 'create',
+      globals: { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' },
+      positionals: { 'container-id': 'c1' },
+      options: { bundle: '.', 'pid-file': undefined, 'console-socket': undefined, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0 },
+    });
+  });
+});
+
+describe('yargs parser', () => {
+  it('prints help for runts and for each verb', async () => {
+    const top = await parseWithYargs(['--help']);
+    expect(top).toMatchObject({ exitCode: 0 });
+    for (const verb of Object.keys(VERBS)) expect((top as { stdout: string }).stdout).toContain(`runts ${verb}`);
+    const create = await parseWithYargs(['create', '--help']);
+    expect((create as { stdout: string }).stdout).toMatch(/--console-socket[\s\S]*--preserve-fds/);
+  });
+
+  it('prints the version', async () => {
+    expect(await parseWithYargs(['--version'])).toEqual({ exitCode: 0, stdout: `runts version ${VERSION}\nspec: 1.3.0\n` });
+    expect(VERSION).toBe(pkg.version);
+  });
+
+  it.each([
+    [['bogus'], /Unknown argument: bogus/],
+    // yargs reads "--bogus c1" as an option with a value: the id is then missing.
+    [['create', '--bogus', 'c1'], /^runts: Not enough non-option arguments/],
+    [['create', 'c1', '--bogus'], /^runts: Unknown argument: bogus/],
+    [['create'], /Not enough non-option arguments/],
+    [[], /a command is required/],
+    [['list', '--format', 'yaml'], /Invalid values/],
+  ])('refuses %j with a message and exit code 1', async (argv, message) => {
+    const out = await parseWithYargs(argv);
+    expect(out).toMatchObject({ exitCode: 1 });
+    expect((out as { stderr: string }).stderr).toMatch(message);
+  });
+});

@@ -1,0 +1,183 @@
+// The C++ side without root: the JSON reader/writer, signal names, ids, and
+// the state/start/kill/delete verbs against a temporary --root holding
+// records written the way create writes them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stateSchemaProblems } from '../../src/config/validate';
+import { native } from '../../src/native/binding';
+import type { StateRecord } from '../../src/state/record';
+import { writeRecord } from '../../src/state/store';
+
+describe('native JSON', () => {
+  it.each([
+    '{"a":1,"b":[true,false,null],"c":{"d":"e"}}',
+    '{"s":"quote \\" backslash \\\\ newline \\n tab \\t ctl \\u0001"}',
+    '{"unicode":"héllo \\u2603 \\ud83d\\ude00 日本"}',
+    '[]',
+    '{"big":18446744073709551615,"neg":-9223372036854775808,"frac":1.5e-3}',
+  ])('reads and writes %s like JSON.parse/stringify', (text) => {
+    const out = native().jsonReformat(text);
+    expect(JSON.parse(out)).toEqual(JSON.parse(text));
+  });
+
+  it('keeps 64-bit integers exact', () => {
+    expect(native().jsonReformat('{"n":18446744073709551615}')).toBe('{"n":18446744073709551615}');
+  });
+
+  it.each(['{', '{"a":}', '[1,]', '"\\x"', '{"a":1} x', 'nul'])('rejects %s', (text) => {
+    expect(() => native().jsonReformat(text)).toThrow();
+  });
+});
+
+describe('native signal names', () => {
+  it.each([
+    ['SIGTERM', 15], ['TERM', 15], ['term', 15], ['15', 15], ['9', 9], ['KILL', 9], ['sigkill', 9],
+    ['SIGRTMIN', 34], ['RTMIN+3', 37], ['SIGRTMAX', 64], ['SIGRTMAX-2', 62], ['CLD', 17], ['IOT', 6],
+  ])('%s is %d', (text, n) => expect(native().parseSignal(text)).toBe(n));
+
+  it.each(['', 'SIGFOO', '0', '65', 'RTMIN-1', 'RTMAX+1', '-9', '9x'])('%s is no signal', (text) => {
+    expect(native().parseSignal(text)).toBe(0);
+  });
+});
+
+describe('container ids', () => {
+  it.each(['c1', 'a.b', 'A_b-c+d', 'f'.repeat(64)])('accepts %s', (id) => expect(native().validateContainerId(id)).toBeNull());
+  it.each([
+    ['', /must not be empty/],
+    ['a/b', /no '\/'/],
+    ['..', /'\.\.'/],
+    ['a..b', /'\.\.'/],
+    ['.', /'\.'/],
+    ['with space', /letters, digits/],
+    ['x'.repeat(1025), /longer than 1024/],
+  ])('refuses %j', (id, message) => expect(native().validateContainerId(id)).toMatch(message));
+});
+
+describe('native verbs on a temporary root', () => {
+  let root: string;
+  let child: ChildProcess | undefined;
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'runts-unit-state-'));
+  });
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    child = undefined;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  function record(id: string, pid: number, startTime: string, over: Partial<StateRecord> = {}): string {
+    const dir = path.join(root, id);
+    mkdirSync(dir);
+    writeRecord(dir, {
+      ociVersion: '1.3.0',
+      id,
+      status: 'created',
+      pid,
+      bundle: '/some/bundle',
+      rootfs: '/some/bundle/rootfs',
+      created: '2026-01-02T03:04:05.000Z',
+      owner: '',
+      annotations: { 'com.example': 'x' },
+      runts: { version: 1, pidStartTime: startTime, creatorPid: 1, creatorStartTime: '0', cgroups: [], needsNodeFor: [] },
+      ...over,
+    });
+    return dir;
+  }
+
+  async function sleeper(): Promise<{ pid: number; startTime: string }> {
+    child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    await new Promise((r) => child!.once('spawn', r));
+    return { pid: child.pid!, startTime: native().procStartTime(child.pid!)! };
+  }
+
+  it('derives the status from the pid, its start time and the exec fifo', async () => {
+    const { pid, startTime } = await sleeper();
+    const dir = record('c1', pid, startTime);
+    writeFileSync(path.join(dir, 'exec.fifo'), '');
+    const created = JSON.parse(native().state(root, 'c1'));
+    expect(created).toEqual({
+      ociVersion: '1.3.0',
+      id: 'c1',
+      pid,
+      status: 'created',
+      bundle: '/some/bundle',
+      rootfs: '/some/bundle/rootfs',
+      created: '2026-01-02T03:04:05.000Z',
+      owner: '',
+      annotations: { 'com.example': 'x' },
+    });
+    expect(stateSchemaProblems(created)).toEqual([]);
+    rmSync(path.join(dir, 'exec.fifo'));
+    expect(JSON.parse(native().state(root, 'c1')).status).toBe('running');
+    // The same pid with another start time is another process: a recycled pid.
+    record('c2', pid, String(BigInt(startTime) + 1n));
+    expect(JSON.parse(native().state(root, 'c2'))).toMatchObject({ status: 'stopped', pid: 0 });
+  });
+
+  it('prints state the way runc does (two-space JSON)', async () => {
+    const { pid, startTime } = await sleeper();
+    record('c1', pid, startTime);
+    expect(native().state(root, 'c1')).toMatch(/^\{\n  "ociVersion": "1\.3\.0",\n  "id": "c1",\n  "pid": \d+,\n/);
+  });
+
+  it('reports a creating container while its creator lives, and stopped after', () => {
+    record('c1', 0, '0', { status: 'creating', runts: { version: 1, creatorPid: process.pid, creatorStartTime: native().procStartTime(process.pid)!, cgroups: [], needsNodeFor: [] } });
+    expect(JSON.parse(native().state(root, 'c1')).status).toBe('creating');
+    record('c2', 0, '0', { status: 'creating', runts: { version: 1, creatorPid: process.pid, creatorStartTime: '1', cgroups: [], needsNodeFor: [] } });
+    expect(JSON.parse(native().state(root, 'c2')).status).toBe('stopped');
+  });
+
+  it('fails clearly for unknown, invalid and half-created containers', () => {
+    expect(() => native().state(root, 'nope')).toThrow('container "nope" does not exist');
+    expect(() => native().state(root, '../etc')).toThrow(/invalid container id/);
+    mkdirSync(path.join(root, 'half'));
+    expect(() => native().state(root, 'half')).toThrow(/has no state yet.*delete --force half/);
+    writeFileSync(path.join(root, 'half', 'state.json'), '{bad');
+    expect(() => native().state(root, 'half')).toThrow(/is corrupt/);
+  });
+
+  it('kills the process behind a verified pid, and refuses a stopped container', async () => {
+    const { pid, startTime } = await sleeper();
+    record('c1', pid, startTime);
+    const exited = new Promise((r) => child!.once('exit', (_code, sig) => r(sig)));
+    native().kill(root, 'c1', 'SIGUSR1', false);
+    expect(await exited).toBe('SIGUSR1');
+    child = undefined;
+    expect(() => native().kill(root, 'c1', 'KILL', false)).toThrow('container "c1" is not running (status: stopped)');
+    expect(() => native().kill(root, 'c1', 'SIGBOGUS', false)).toThrow(/unknown signal "SIGBOGUS"/);
+  });
+
+  it('start refuses a container that is not created', async () => {
+    const { pid, startTime } = await sleeper();
+    record('c1', pid, startTime);
+    expect(() => native().start(root, 'c1')).toThrow('cannot start an already running container "c1"');
+    record('c2', pid, '1');
+    expect(() => native().start(root, 'c2')).toThrow('cannot start a container that has stopped: "c2"');
+  });
+
+  it('deletes a stopped container, refuses a running one, and --force kills it first', async () => {
+    const { pid, startTime } = await sleeper();
+    record('dead', pid, '1');
+    native().delete(root, 'dead', false);
+    expect(existsSync(path.join(root, 'dead'))).toBe(false);
+    record('live', pid, startTime);
+    expect(() => native().delete(root, 'live', false)).toThrow(/cannot delete container "live" that is not stopped: running/);
+    expect(existsSync(path.join(root, 'live'))).toBe(true);
+    const exited = new Promise((r) => child!.once('exit', (_code, sig) => r(sig)));
+    native().delete(root, 'live', true);
+    expect(await exited).toBe('SIGKILL');
+    child = undefined;
+    expect(existsSync(path.join(root, 'live'))).toBe(false);
+    expect(() => native().delete(root, 'live', false)).toThrow('container "live" does not exist');
+  });
+
+  it('deletes the directory a killed create left without a record', () => {
+    mkdirSync(path.join(root, 'half'));
+    native().delete(root, 'half', true);
+    expect(existsSync(path.join(root, 'half'))).toBe(false);
+  });
+});
