@@ -9,6 +9,7 @@
 // the reference for the CLI and prints the usage messages.
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +189,56 @@ std::string findNode() {
   return "node";
 }
 
+// The first cgroup migration after a quiet moment waits for an RCU grace
+// period (~15 ms here): the kernel switches cgroup_threadgroup_rwsem to its
+// writer mode. create and run migrate the new container into its cgroups
+// ~35 ms from now, once Node has started; a helper that rewrites its own pid
+// into its own cgroup (a no-op move) starts that grace period now and keeps
+// the writer mode warm meanwhile, so the stall overlaps with Node's start.
+void warmCgroupMigration(int argc, char** argv) {
+  const char* verb = nullptr;
+  for (int i = 1; i < argc && !verb; i++) {
+    const char* a = argv[i];
+    if (!strcmp(a, "--root") || !strcmp(a, "--log") || !strcmp(a, "--log-format") || !strcmp(a, "--rootless")) i++;
+    else if (a[0] != '-') verb = a;
+  }
+  if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0)) return;
+  pid_t first = fork();
+  if (first != 0) {
+    if (first > 0) waitpid(first, nullptr, 0);
+    return;
+  }
+  // Double fork: the helper is nobody's child to reap once it is done.
+  if (fork() != 0) _exit(0);
+  char line[512];
+  std::string procs;
+  FILE* self = fopen("/proc/self/cgroup", "re");
+  while (self && procs.empty() && fgets(line, sizeof line, self)) {
+    char* first = strchr(line, ':');
+    char* second = first ? strchr(first + 1, ':') : nullptr;
+    if (!second) continue;
+    std::string controllers(first + 1, second);
+    std::string path = second + 1;
+    while (!path.empty() && path.back() == '\n') path.pop_back();
+    if (path == "/") path.clear();
+    std::string candidate = controllers.empty() ? "/sys/fs/cgroup" + path + "/cgroup.procs"
+                            : controllers.rfind("name=", 0) == 0 ? ""
+                            : "/sys/fs/cgroup/" + controllers + path + "/cgroup.procs";
+    if (!candidate.empty() && access(candidate.c_str(), W_OK) == 0) procs = candidate;
+  }
+  if (self) fclose(self);
+  if (procs.empty()) _exit(0);
+  std::string pid = std::to_string(getpid());
+  for (int i = 0; i < 30; i++) {  // ~150 ms at most
+    int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, pid.data(), pid.size()) < 0) _exit(0);
+    close(fd);
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+  _exit(0);
+}
+
 bool nodeEnvToDrop(const char* entry) {
   // The certificate bundle costs ~70 ms at every Node start and NODE_OPTIONS
   // could load arbitrary code into the runtime: neither belongs in runts.
@@ -196,7 +247,7 @@ bool nodeEnvToDrop(const char* entry) {
 
 int execNode(int argc, char** argv) {
   std::string node = findNode();
-  std::string script = selfDir() + "/../../dist/runts.cjs";
+  std::string script = selfDir() + "/../../dist/start.cjs";
   std::vector<char*> args;
   args.push_back(const_cast<char*>(node.c_str()));
   args.push_back(const_cast<char*>(script.c_str()));
@@ -223,5 +274,6 @@ int main(int argc, char** argv) {
     int rc = runNative(cmd);
     if (rc != runts::kNeedsNode) return rc;
   }
+  warmCgroupMigration(argc, argv);
   return execNode(argc, argv);
 }

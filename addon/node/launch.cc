@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,6 +25,22 @@ namespace runts::node {
 namespace {
 
 constexpr int kFdGuardMin = 10;
+
+double nowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+class StepClock {
+ public:
+  explicit StepClock(LaunchResult& out) : out_(out), start_(nowMs()) {}
+  void mark(const char* step) { out_.timings.emplace_back(step, nowMs() - start_); }
+
+ private:
+  LaunchResult& out_;
+  double start_;
+};
 
 struct OwnedFd {
   int fd = -1;
@@ -200,7 +217,7 @@ bool handleUserns(const LaunchRequest& req, pid_t stagePid, int sync, Failure& f
 }
 
 // Runs the protocol until the init is ready (true) or reports an error.
-bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out, Failure& f) {
+bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out, StepClock& clock, Failure& f) {
   for (;;) {
     json::Value msg;
     if (!recvMessage(sync, msg, req.timeoutMs)) {
@@ -217,7 +234,9 @@ bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out,
     }
     if (type == "userns") {
       if (!handleUserns(req, s.stagePid, sync, f)) return false;
+      clock.mark("uid/gid maps written");
     } else if (type == "pid") {
+      clock.mark("namespaces created");
       s.pid = static_cast<pid_t>(msg.i64("pid"));
       while (waitpid(s.stagePid, nullptr, 0) < 0 && errno == EINTR) {
       }
@@ -227,6 +246,7 @@ bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out,
       out.capsUnavailable = msg.str("capsUnavailable");
       out.ambientRefused = msg.str("ambientRefused");
     } else if (type == "ready") {
+      clock.mark("container set up");
       return true;
     } else {
       return plainFail(f, "runts-init sent an unknown message \"" + type + "\"");
@@ -237,8 +257,10 @@ bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out,
 }  // namespace
 
 bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
+  StepClock clock(out);
   int memfd = -1;
   if (!sealedInit(req.initPath, memfd, f)) return false;
+  clock.mark("sealed memfd ready");
   int minFd = std::max(kFdGuardMin, 3 + req.preserveFds);
 
   int pair[2];
@@ -291,6 +313,7 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
   childSock.reset();
   fifo.reset();
   console.reset();
+  clock.mark("runts-init started");
 
   // Cgroups first: the init joins them before it creates a cgroup namespace
   // or does anything that uses resources.
@@ -303,12 +326,13 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
       return false;
     }
   }
+  clock.mark("joined cgroups");
   if (!sendFrame(parentSock.fd, req.plan)) {
     sysFail(f, "send the launch plan to runts-init");
     dropFifo();
     return false;
   }
-  if (!converse(req, parentSock.fd, s, out, f)) {
+  if (!converse(req, parentSock.fd, s, out, clock, f)) {
     dropFifo();
     return false;
   }

@@ -35,6 +35,8 @@ struct LaunchResult {
   uint64_t startTime = 0;
   int syncFd = -1;  // kept open until commitLaunch/abortLaunch
   int consoleFd = -1;  // the pty master, with attachConsole
+  // Milliseconds from the start of launch to each step, for --debug.
+  std::vector<std::pair<std::string, double>> timings;
   std::string capsUnavailable;  // comma-separated capability numbers
   std::string ambientRefused;
 };

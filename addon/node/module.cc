@@ -109,6 +109,14 @@ Napi::Value Launch(const Napi::CallbackInfo& info) {
   out.Set("startTime", Napi::String::New(env, std::to_string(res.startTime)));
   out.Set("syncFd", Napi::Number::New(env, res.syncFd));
   out.Set("consoleFd", Napi::Number::New(env, res.consoleFd));
+  Napi::Array timings = Napi::Array::New(env, res.timings.size());
+  for (size_t i = 0; i < res.timings.size(); i++) {
+    Napi::Object t = Napi::Object::New(env);
+    t.Set("step", Napi::String::New(env, res.timings[i].first));
+    t.Set("ms", Napi::Number::New(env, res.timings[i].second));
+    timings.Set(i, t);
+  }
+  out.Set("timings", timings);
   out.Set("capsUnavailable", Napi::String::New(env, res.capsUnavailable));
   out.Set("ambientRefused", Napi::String::New(env, res.ambientRefused));
   return out;

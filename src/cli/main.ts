@@ -1,6 +1,6 @@
-// Entry of dist/runts.cjs: the `runts` launcher executes it (without
-// NODE_OPTIONS or NODE_EXTRA_CA_CERTS) for every command it does not run
-// natively.
+// The CLI: parse (fast parser, else yargs), run the verb, report errors in
+// the formats engines read. dist/start.cjs (src/cli/start.ts) runs it.
+import path from 'node:path';
 import { RuntsError } from '../errors';
 import { Logger } from '../log';
 import { writeStderr, writeStdout } from '../output';
@@ -9,13 +9,15 @@ import { parseFast } from './fast-parse';
 import type { ParsedCommand } from './grammar';
 import type { YargsOutcome } from './yargs-cli';
 
-async function parse(args: readonly string[]): Promise<ParsedCommand | number> {
+async function parse(args: readonly string[], distDir: string): Promise<ParsedCommand | number> {
   const fast = parseFast(args);
   if (fast) return fast;
-  // A separate bundle: required only here, so that well-formed commands
-  // never load yargs.
+  // A separate bundle, loaded only here so that well-formed commands never
+  // pay for yargs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parseWithYargs } = require('./yargs-cli.cjs') as { parseWithYargs: (a: readonly string[]) => Promise<YargsOutcome> };
+  const { parseWithYargs } = require(path.join(distDir, 'yargs-cli.cjs')) as {
+    parseWithYargs: (a: readonly string[]) => Promise<YargsOutcome>;
+  };
   const outcome = await parseWithYargs(args);
   if ('command' in outcome) return outcome.command;
   if (outcome.stdout) writeStdout(outcome.stdout);
@@ -23,8 +25,8 @@ async function parse(args: readonly string[]): Promise<ParsedCommand | number> {
   return outcome.exitCode;
 }
 
-async function main(args: readonly string[]): Promise<number> {
-  const parsed = await parse(args);
+export async function runCli(args: readonly string[], distDir: string): Promise<number> {
+  const parsed = await parse(args, distDir);
   if (typeof parsed === 'number') return parsed;
   const g = parsed.globals;
   const logger = new Logger({ file: g.log, format: g.logFormat, debug: g.debug });
@@ -40,10 +42,13 @@ async function main(args: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    writeStderr(`runts: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+/** Runs the CLI and exits with its code. */
+export function runCliAndExit(args: readonly string[], distDir: string): void {
+  runCli(args, distDir).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      writeStderr(`runts: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -3,7 +3,7 @@
 // is reported, in words, with its JSON path.
 import type { ErrorObject } from 'ajv';
 import type { ConfigProblem } from '../errors';
-import { validateConfig, validateFeatures, validateState } from '../generated/validators.cjs';
+import { validateConfig } from '../generated/config-validator.cjs';
 import { joinPath, pointerToPath } from './json-path';
 
 const PATTERN_MEANINGS: Record<string, string> = {
@@ -73,7 +73,7 @@ function formatError(e: ErrorObject): ConfigProblem | undefined {
   }
 }
 
-function toProblems(errors: readonly ErrorObject[] | null | undefined): ConfigProblem[] {
+export function toProblems(errors: readonly ErrorObject[] | null | undefined): ConfigProblem[] {
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
   for (const e of errors ?? []) {
@@ -92,11 +92,3 @@ export function schemaProblems(config: unknown): ConfigProblem[] {
   return validateConfig(config) ? [] : toProblems(validateConfig.errors);
 }
 
-/** For tests and tools: checks a state document against schemas/state.schema.json. */
-export function stateSchemaProblems(state: unknown): ConfigProblem[] {
-  return validateState(state) ? [] : toProblems(validateState.errors);
-}
-
-export function featuresSchemaProblems(features: unknown): ConfigProblem[] {
-  return validateFeatures(features) ? [] : toProblems(validateFeatures.errors);
-}

@@ -163,8 +163,10 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     const record = baseRecord(p, opts.id, predicted);
     writeRecord(dir, record);
     cgroups = createCgroups(p.placement);
-    record.runts.cgroups = cgroups;
-    writeRecord(dir, record);
+    if (cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
+      record.runts.cgroups = cgroups;
+      writeRecord(dir, record);
+    }
     try {
       launched = native().launch({
         initPath: initPath(),
@@ -180,6 +182,7 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     } catch (e) {
       throw fromNative(e, `create container "${opts.id}"`);
     }
+    logger.debug(`launch: ${launched.timings.map((t) => `${t.step} +${t.ms.toFixed(2)} ms`).join(', ')}`);
     record.status = 'created';
     record.pid = launched.pid;
     record.runts.pidStartTime = launched.startTime;

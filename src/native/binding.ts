@@ -26,6 +26,8 @@ export interface LaunchResult {
   syncFd: number;
   /** The pty master with attachConsole; -1 otherwise. */
   consoleFd: number;
+  /** Milliseconds from the start of launch to each step (logged with --debug). */
+  timings: { step: string; ms: number }[];
   /** Comma-separated capability numbers this host could not grant ("" for none). */
   capsUnavailable: string;
   /** Ambient capabilities the kernel refused (not permitted and inheritable). */

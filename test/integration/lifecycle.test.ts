@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stateSchemaProblems } from '../../src/config/validate';
+import { stateSchemaProblems } from '../../src/config/validate-documents';
 import { cgroupDirs, isRoot, ROOT, runts, Sandbox, traces } from '../helpers/sandbox';
 
 function waitFor(check: () => boolean, ms = 5000): void {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stateSchemaProblems } from '../../src/config/validate';
+import { stateSchemaProblems } from '../../src/config/validate-documents';
 import { native } from '../../src/native/binding';
 import type { StateRecord } from '../../src/state/record';
 import { writeRecord } from '../../src/state/store';
