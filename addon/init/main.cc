@@ -53,8 +53,21 @@ struct Fds {
   _exit(1);
 }
 
+// The kernel's struct sigaction, for the signals glibc keeps to itself.
+struct KernelSigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)();
+  unsigned long mask;
+};
+
 void resetSignals() {
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  // glibc's posix_spawn sets its internal signals (32, 33) to SIG_IGN in the
+  // child, and an ignored signal stays ignored across execve: the container
+  // process must start with every signal at its default.
+  KernelSigaction dfl = {SIG_DFL, 0, nullptr, 0};
+  for (int sig = 32; sig < SIGRTMIN; sig++) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(unsigned long));
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -2,7 +2,7 @@
 // runts CLI against a test --root, and cleanup that removes every container
 // a test made, even when the test fails.
 import { spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
@@ -83,6 +83,8 @@ export class Sandbox {
 
   constructor() {
     this.dir = mkdtempSync(path.join(tmpdir(), 'runts-test-'));
+    // Mapped users of a user namespace must reach the bundles below.
+    chmodSync(this.dir, 0o755);
   }
 
   /** A fresh container id, deleted by cleanup(). */
@@ -101,6 +103,7 @@ export class Sandbox {
     const template = inject('templateBundle');
     const dir = path.join(this.dir, id);
     cpSync(template, dir, { recursive: true, verbatimSymlinks: true });
+    chmodSync(dir, 0o755);
     const file = path.join(dir, 'config.json');
     const config = JSON.parse(readFileSync(file, 'utf8')) as OciConfig;
     config.process!.terminal = false;
