@@ -90,13 +90,19 @@ int RootDir::resolve(const std::string& path, bool noFollowLast) const {
 
 // The user-space equivalent of RESOLVE_IN_ROOT: a stack of directory fds
 // from the root down, where ".." never pops past the root and an absolute
-// symlink restarts from the root.
-int RootDir::walk(const std::string& path, bool noFollowLast) const {
+// symlink restarts from the root. With create, missing components are made
+// on the way (directories, or an empty file for the last one with FileLast).
+int RootDir::walk(const std::string& path, bool noFollowLast, Create create, mode_t mode) const {
   std::vector<int> stack;
   stack.push_back(dup(fd_));
   std::vector<std::string> todo = components(path);
   int links = 0;
   size_t i = 0;
+  auto fail = [&](int e) {
+    closeAll(stack);
+    errno = e;
+    return -1;
+  };
   while (i < todo.size()) {
     std::string name = todo[i++];
     bool last = i == todo.size();
@@ -111,25 +117,21 @@ int RootDir::walk(const std::string& path, bool noFollowLast) const {
     int cur = stack.back();
     struct stat st;
     if (fstatat(cur, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
-      int e = errno;
-      closeAll(stack);
-      errno = e;
-      return -1;
+      if (errno != ENOENT || create == Create::Nothing) return fail(errno);
+      if (last && create == Create::FileLast) {
+        int made = openat(cur, name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (made < 0 && errno != EEXIST) return fail(errno);
+        if (made >= 0) close(made);
+      } else if (mkdirat(cur, name.c_str(), mode) < 0 && errno != EEXIST) {
+        return fail(errno);
+      }
+      if (fstatat(cur, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) return fail(errno);
     }
     if (S_ISLNK(st.st_mode) && !(last && noFollowLast)) {
-      if (++links > kMaxSymlinks) {
-        closeAll(stack);
-        errno = ELOOP;
-        return -1;
-      }
+      if (++links > kMaxSymlinks) return fail(ELOOP);
       char buf[4096];
       ssize_t n = readlinkat(cur, name.c_str(), buf, sizeof buf - 1);
-      if (n < 0) {
-        int e = errno;
-        closeAll(stack);
-        errno = e;
-        return -1;
-      }
+      if (n < 0) return fail(errno);
       buf[n] = 0;
       std::string target = buf;
       if (!target.empty() && target[0] == '/') {
@@ -144,19 +146,9 @@ int RootDir::walk(const std::string& path, bool noFollowLast) const {
       i = 0;
       continue;
     }
+    if (!last && !S_ISDIR(st.st_mode)) return fail(ENOTDIR);
     int next = openat(cur, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) {
-      int e = errno;
-      closeAll(stack);
-      errno = e;
-      return -1;
-    }
-    if (!last && !S_ISDIR(st.st_mode)) {
-      close(next);
-      closeAll(stack);
-      errno = ENOTDIR;
-      return -1;
-    }
+    if (next < 0) return fail(errno);
     stack.push_back(next);
   }
   int result = stack.back();
@@ -168,102 +160,32 @@ int RootDir::walk(const std::string& path, bool noFollowLast) const {
 
 int RootDir::mkdirAll(const std::string& path, mode_t mode, Failure& f) const {
   int fd = resolve(path);
-  if (fd >= 0) {
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) return fd;
-    close(fd);
-    errno = ENOTDIR;
-    sysFail(f, "create directory", path, "a non-directory is in the way");
+  if (fd < 0 && errno == ENOENT) fd = walk(path, false, Create::Directories, mode);
+  if (fd < 0) {
+    sysFail(f, "create directory", path, errno == ENOTDIR ? "a file is in the way" : "");
     return -1;
   }
-  if (errno != ENOENT) {
-    sysFail(f, "resolve", path);
-    return -1;
-  }
-  // Find the deepest existing ancestor (resolved inside the root), then
-  // create the rest one component at a time, never following a symlink.
-  std::vector<std::string> parts = components(path);
-  size_t existing = parts.size();
-  int parent = -1;
-  while (existing > 0) {
-    existing--;
-    std::string prefix;
-    for (size_t i = 0; i < existing; i++) prefix += "/" + parts[i];
-    parent = resolve(prefix.empty() ? "/" : prefix);
-    if (parent >= 0) break;
-    if (errno != ENOENT) {
-      sysFail(f, "resolve", prefix);
-      return -1;
-    }
-  }
-  if (parent < 0) {
-    sysFail(f, "resolve", path);
-    return -1;
-  }
-  for (size_t i = existing; i < parts.size(); i++) {
-    const std::string& name = parts[i];
-    if (name == "." || name == "..") {
-      close(parent);
-      errno = EINVAL;
-      sysFail(f, "create directory", path, "'.' and '..' are not allowed here");
-      return -1;
-    }
-    if (mkdirat(parent, name.c_str(), mode) < 0 && errno != EEXIST) {
-      int e = errno;
-      close(parent);
-      errno = e;
-      sysFail(f, "create directory", path);
-      return -1;
-    }
-    int next = openat(parent, name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int e = errno;
-    close(parent);
-    if (next < 0) {
-      errno = e;
-      sysFail(f, "create directory", path,
-              e == ENOTDIR || e == ELOOP ? "a symlink or file is in the way" : "");
-      return -1;
-    }
-    parent = next;
-  }
-  return parent;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) return fd;
+  close(fd);
+  errno = ENOTDIR;
+  sysFail(f, "create directory", path, "a non-directory is in the way");
+  return -1;
 }
 
 int RootDir::ensureFile(const std::string& path, Failure& f) const {
   int fd = resolve(path);
-  if (fd >= 0) {
-    struct stat st;
-    if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) return fd;
-    close(fd);
-    errno = EISDIR;
-    sysFail(f, "create file", path, "a directory is in the way");
-    return -1;
-  }
-  if (errno != ENOENT) {
-    sysFail(f, "resolve", path);
-    return -1;
-  }
-  std::string parentPath, base;
-  splitPath(path, parentPath, base);
-  int parent = mkdirAll(parentPath, 0755, f);
-  if (parent < 0) return -1;
-  int created = openat(parent, base.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (created >= 0) close(created);
-  else if (errno != EEXIST) {
-    int e = errno;
-    close(parent);
-    errno = e;
-    sysFail(f, "create file", path);
-    return -1;
-  }
-  fd = openat(parent, base.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  int e = errno;
-  close(parent);
+  if (fd < 0 && errno == ENOENT) fd = walk(path, false, Create::FileLast, 0755);
   if (fd < 0) {
-    errno = e;
-    sysFail(f, "open", path);
+    sysFail(f, "create file", path, errno == ENOTDIR ? "a file is in the way" : "");
+    return -1;
   }
-  return fd;
+  struct stat st;
+  if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) return fd;
+  close(fd);
+  errno = EISDIR;
+  sysFail(f, "create file", path, "a directory is in the way");
+  return -1;
 }
 
 bool RootDir::symlinkAt(const std::string& target, const std::string& path, Failure& f) const {

@@ -33,10 +33,14 @@ class RootDir {
   int resolve(const std::string& path, bool noFollowLast = false) const;
 
   // Creates the missing directories of path; returns an O_PATH fd of it.
+  // Symlinks on the way are followed inside the root, and what they point
+  // to is created there when missing (runc does the same), so that an image
+  // with /var/run -> /run and no /run still gets its mount.
   int mkdirAll(const std::string& path, mode_t mode, Failure& f) const;
 
   // Makes sure a non-directory exists at path (an empty regular file is
-  // created when nothing is there); returns an O_PATH fd of it.
+  // created when nothing is there, following symlinks inside the root as
+  // mkdirAll does); returns an O_PATH fd of it.
   int ensureFile(const std::string& path, Failure& f) const;
 
   // Creates a symlink at path (inside the root) pointing at target, unless
@@ -50,7 +54,8 @@ class RootDir {
   static bool haveOpenat2();
 
  private:
-  int walk(const std::string& path, bool noFollowLast) const;
+  enum class Create { Nothing, Directories, FileLast };
+  int walk(const std::string& path, bool noFollowLast, Create create = Create::Nothing, mode_t mode = 0755) const;
   int fd_ = -1;
   std::string hostPath_;
   bool safeWalk_ = false;

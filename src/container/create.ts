@@ -133,6 +133,15 @@ function capNames(list: string): string {
   return list.split(',').filter(Boolean).map((n) => capabilityName(Number(n))).join(', ');
 }
 
+/**
+ * The integration tests stop a create at a named step (RUNTS_TEST_STOP_AT)
+ * and kill it there, to check that `delete --force` removes whatever a
+ * create killed at that step left.
+ */
+function testPoint(step: string): void {
+  if (process.env.RUNTS_TEST_STOP_AT === step) process.kill(process.pid, 'SIGSTOP');
+}
+
 function warnUnavailableCaps(launched: LaunchResult, logger: Logger): void {
   if (launched.capsUnavailable) {
     logger.warn(
@@ -156,17 +165,20 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
   const root = opts.root ?? DEFAULT_ROOT;
   const p = prepare(opts, internals, logger);
   const { dir, lockFd } = claimStateDir(root, opts.id);
+  testPoint('claimed');
   const predicted = p.placement.dirs.map((d) => ({ path: d.dir, created: !existsSync(d.dir) }));
   let cgroups: CreatedCgroup[] = [];
   let launched: LaunchResult | undefined;
   try {
     const record = baseRecord(p, opts.id, predicted);
     writeRecord(dir, record);
+    testPoint('recorded');
     cgroups = createCgroups(p.placement);
     if (cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
       record.runts.cgroups = cgroups;
       writeRecord(dir, record);
     }
+    testPoint('cgroups');
     try {
       launched = native().launch({
         initPath: initPath(),
@@ -182,12 +194,14 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     } catch (e) {
       throw fromNative(e, `create container "${opts.id}"`);
     }
+    testPoint('launched');
     logger.debug(`launch: ${launched.timings.map((t) => `${t.step} +${t.ms.toFixed(2)} ms`).join(', ')}`);
     record.status = 'created';
     record.pid = launched.pid;
     record.runts.pidStartTime = launched.startTime;
     writeRecord(dir, record);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
+    testPoint('written');
     native().commitLaunch(launched.syncFd);
     warnUnavailableCaps(launched, logger);
     const consoleFd = launched.consoleFd >= 0 ? launched.consoleFd : undefined;

@@ -2,7 +2,7 @@
 // container process is this process's child (runts-init clones it with
 // CLONE_PARENT), so run waits for it directly, forwards the signals it gets,
 // and, with process.terminal, copies between its own terminal and the pty.
-import { createReadStream, closeSync, writeSync } from 'node:fs';
+import { createReadStream, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { ContainerState } from '../config/types';
 import { native } from '../native/binding';
@@ -61,7 +61,8 @@ function attachTerminal(masterFd: number): () => Promise<void> {
   };
   resize();
   out.on('resize', resize);
-  const output = createReadStream('', { fd: masterFd, autoClose: false });
+  // The stream owns the master fd and closes it when destroyed.
+  const output = createReadStream('', { fd: masterFd });
   output.on('data', (chunk) => writeFully(1, chunk as Buffer));
   const drained = new Promise<void>((resolve) => {
     // The master reads EIO once the last holder of the pty has exited.
@@ -76,7 +77,6 @@ function attachTerminal(masterFd: number): () => Promise<void> {
     if (rawTty) stdin.setRawMode(false);
     stdin.pause();
     stdin.unref?.();
-    closeSync(masterFd);
   };
 }
 
