@@ -51,6 +51,8 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   minifySyntax: true,
+  // start.cjs reads the CLI bundle as latin1: keep it ASCII.
+  charset: 'ascii',
 };
 await Promise.all([
   esbuild.build({ ...common, entryPoints: [path.join(root, 'src/cli/bundle.ts')], outfile: path.join(root, 'dist/runts.cjs') }),

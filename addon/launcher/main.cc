@@ -9,6 +9,7 @@
 // the reference for the CLI and prints the usage messages.
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,14 +163,20 @@ int runNative(const Command& cmd) {
   return f.exitCode;
 }
 
-std::string selfDir() {
+// The package directory: the launcher is <package>/build/Release/runts. The
+// path from /proc/self/exe is canonical, so Node has no ".." to resolve.
+std::string packageDir() {
   char buf[4096];
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n <= 0) return ".";
   buf[n] = 0;
   std::string p = buf;
-  size_t slash = p.rfind('/');
-  return slash == std::string::npos ? "." : p.substr(0, slash);
+  for (int up = 0; up < 3; up++) {
+    size_t slash = p.rfind('/');
+    if (slash == std::string::npos) return ".";
+    p.resize(slash);
+  }
+  return p.empty() ? "/" : p;
 }
 
 std::string findNode() {
@@ -203,6 +210,8 @@ void warmCgroupMigration(int argc, char** argv) {
     else if (a[0] != '-') verb = a;
   }
   if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0)) return;
+  // This process becomes Node: the helper stops as soon as it is gone.
+  pid_t runtime = getpid();
   pid_t first = fork();
   if (first != 0) {
     if (first > 0) waitpid(first, nullptr, 0);
@@ -229,7 +238,7 @@ void warmCgroupMigration(int argc, char** argv) {
   if (self) fclose(self);
   if (procs.empty()) _exit(0);
   std::string pid = std::to_string(getpid());
-  for (int i = 0; i < 30; i++) {  // ~150 ms at most
+  for (int i = 0; i < 30 && kill(runtime, 0) == 0; i++) {  // ~150 ms at most
     int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0 || write(fd, pid.data(), pid.size()) < 0) _exit(0);
     close(fd);
@@ -247,7 +256,7 @@ bool nodeEnvToDrop(const char* entry) {
 
 int execNode(int argc, char** argv) {
   std::string node = findNode();
-  std::string script = selfDir() + "/../../dist/start.cjs";
+  std::string script = packageDir() + "/dist/start.cjs";
   std::vector<char*> args;
   args.push_back(const_cast<char*>(node.c_str()));
   args.push_back(const_cast<char*>(script.c_str()));

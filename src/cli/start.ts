@@ -17,7 +17,8 @@ const PARAMS = '(function (exports, require, module, __filename, __dirname) {';
 /** Compiles and loads the CLI bundle; returns it with the script (to make a cache from). */
 export function loadBundle(distDir: string, cachedData?: Buffer): { bundle: CliBundle; script: vm.Script } {
   const file = path.join(distDir, 'runts.cjs');
-  const script = new vm.Script(`${PARAMS}${readFileSync(file, 'utf8')}\n})`, { filename: file, cachedData });
+  // The bundle is ASCII (esbuild escapes the rest): latin1 skips UTF-8 decoding.
+  const script = new vm.Script(`${PARAMS}${readFileSync(file, 'latin1')}\n})`, { filename: file, cachedData });
   const mod = { exports: {} as CliBundle };
   (script.runInThisContext() as (...a: unknown[]) => void)(mod.exports, require, mod, file, distDir);
   return { bundle: mod.exports, script };

@@ -313,4 +313,25 @@ describe.skipIf(!isRoot)('the container, seen from inside', () => {
     });
     expect(text).toBe('from fd 3\n0 1 2 3 4 ');
   });
+  it('mounts overlay filesystems', () => {
+    const lower = path.join(sb.dir, 'lower');
+    const upper = path.join(sb.dir, 'upper');
+    const work = path.join(sb.dir, 'work');
+    for (const d of [lower, upper, work]) mkdirSync(d);
+    writeFileSync(path.join(lower, 'from-lower'), 'lower\n');
+    const out = sb.sh('cat /ov/from-lower; echo new > /ov/from-container; grep " /ov " /proc/self/mountinfo | sed "s/.* - //" | cut -d" " -f1', (c) => {
+      c.mounts!.push({ destination: '/ov', type: 'overlay', source: 'overlay', options: [`lowerdir=${lower}`, `upperdir=${upper}`, `workdir=${work}`] });
+    });
+    expect(out).toBe('lower\noverlay\n');
+    expect(readFileSync(path.join(upper, 'from-container'), 'utf8')).toBe('new\n');
+  });
+
+  it('joins a session keyring of its own unless --no-new-keyring', () => {
+    const unmask = (c: OciConfig) => (c.linux!.maskedPaths = []);
+    const own = sb.run(['sh', '-c', 'grep -c "keyring *_ses\\." /proc/keys; grep -o " _ses\\.[^:]*" /proc/keys'], unmask);
+    expect(own.stdout).toBe(`1\n _ses.${own.id}\n`);
+    const id = sb.id('keyring');
+    const bundle = sb.bundle(id, ['sh', '-c', 'grep -c " _ses\\.runts-t" /proc/keys'], unmask);
+    expect(runts(['run', '--no-new-keyring', '-b', bundle, id]).stdout).toBe('0\n');
+  });
 });
