@@ -22,6 +22,18 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // Runs inside the cgroup v2 VM only (scripts/cgroup-v2-vm.sh).
+        test: {
+          name: 'cgroup-v2',
+          include: ['test/cgroup-v2/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

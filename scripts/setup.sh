@@ -11,6 +11,7 @@ packages=(
   busybox-static            # the demo and test root filesystems
   runc crun                 # compared side by side in the benchmark and the conformance suite
   hyperfine                 # the benchmark's timer
+  qemu-system-x86 cpio      # the cgroup v2 VM of the tests (scripts/cgroup-v2-vm.sh)
   iproute2 util-linux procps
 )
 missing=()

@@ -105,7 +105,6 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
 
 function baseRecord(p: Prepared, id: string, cgroups: CreatedCgroup[]): StateRecord {
   const creatorStartTime = native().procStartTime(process.pid) ?? '0';
-  const killFile = p.placement.killFile && existsSync(p.placement.killFile) ? p.placement.killFile : undefined;
   return {
     ociVersion: p.config.ociVersion,
     id,
@@ -122,7 +121,6 @@ function baseRecord(p: Prepared, id: string, cgroups: CreatedCgroup[]): StateRec
       creatorStartTime,
       cgroups,
       procsFile: p.placement.procsFile,
-      killFile,
       freezerFile: p.placement.freezerFile,
       needsNodeFor: [],
     },
@@ -174,8 +172,11 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     writeRecord(dir, record);
     testPoint('recorded');
     cgroups = createCgroups(p.placement);
-    if (cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
+    // cgroup.kill (Linux 5.14+) appears with the container's cgroup.
+    const killFile = p.placement.killFile && existsSync(p.placement.killFile) ? p.placement.killFile : undefined;
+    if (killFile || cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
       record.runts.cgroups = cgroups;
+      record.runts.killFile = killFile;
       writeRecord(dir, record);
     }
     testPoint('cgroups');
