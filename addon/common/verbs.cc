@@ -190,7 +190,9 @@ bool killVerb(const VerbOptions& o, const std::string& id, const std::string& si
 bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure& f) {
   if (!validateContainerId(id, f)) return false;
   std::string dir = stateDirFor(o.root, id);
-  if (!pathExists(dir)) return plainFail(f, "container \"" + id + "\" does not exist");
+  // With --force, delete means "make sure it is gone", as for runc and crun:
+  // engines clean up after failed creates this way.
+  if (!pathExists(dir)) return force ? true : plainFail(f, "container \"" + id + "\" does not exist");
   RecordLock lock;
   if (!lock.acquire(dir, id, f)) return false;
   ContainerRecord rec;

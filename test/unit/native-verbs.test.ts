@@ -173,6 +173,8 @@ describe('native verbs on a temporary root', () => {
     child = undefined;
     expect(existsSync(path.join(root, 'live'))).toBe(false);
     expect(() => native().delete(root, 'live', false)).toThrow('container "live" does not exist');
+    // --force of a container that is not there succeeds, as with runc and crun.
+    expect(() => native().delete(root, 'live', true)).not.toThrow();
   });
 
   it('deletes the directory a killed create left without a record', () => {
