@@ -46,6 +46,10 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 results /results
 mount -t tmpfs -o size=4g tmpfs /ovl
 mkdir -p /ovl/upper /ovl/work
 mount -t overlay overlay -o lowerdir=/host,upperdir=/ovl/upper,workdir=/ovl/work /newroot
+# The checkout may live under /tmp or /run, which get a tmpfs of their own.
+checkout=$(cat /results/checkout)
+mkdir -p /ovl/checkout
+mount --bind "/newroot$checkout" /ovl/checkout
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
 mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup
@@ -53,6 +57,8 @@ mount -t devtmpfs dev /newroot/dev
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/run
 mount -t tmpfs tmpfs /newroot/tmp
+mkdir -p "/newroot$checkout"
+mount --bind /ovl/checkout "/newroot$checkout"
 mkdir -p /newroot/run/vm-results
 mount --bind /results /newroot/run/vm-results
 chroot /newroot /bin/sh /run/vm-results/command.sh > /results/output 2>&1
@@ -66,6 +72,7 @@ fi
 
 results=$(mktemp -d "$cache/results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
+echo "$here" > "$results/checkout"
 cat > "$results/command.sh" <<EOF
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 unset NODE_EXTRA_CA_CERTS NODE_OPTIONS
