@@ -1,9 +1,10 @@
 {
-  # node-gyp builds three things in one run, offline, against the machine's
+  # node-gyp builds four things in one run, offline, against the machine's
   # Node headers (scripts/build-native.mjs passes --nodedir):
   #   runts_native.node  the addon the TypeScript side calls
   #   runts-init         the static program every container starts as
   #   runts              the static launcher engines execute
+  #   runts-checker      the conformance suite's in-container checker
   "variables": {
     "common_sources": [
       "addon/common/channel.cc",
@@ -48,6 +49,13 @@
       "defines": ["RUNTS_NODE_PATH=\"<!(node -p process.execPath)\""],
       "cflags_cc": ["<@(native_cflags)", "-O2", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    },
+    {
+      "target_name": "runts-checker",
+      "type": "executable",
+      "sources": ["conformance/checker/checker.c"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall"],
+      "ldflags": ["-static", "-s"]
     }
   ]
 }

@@ -59,6 +59,8 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: [path.join(root, 'src/cli/start.ts')], outfile: path.join(root, 'dist/start.cjs') }),
   esbuild.build({ ...common, entryPoints: [path.join(root, 'src/cli/yargs-cli.ts')], outfile: path.join(root, 'dist/yargs-cli.cjs') }),
   esbuild.build({ ...common, entryPoints: [path.join(root, 'src/index.ts')], outfile: path.join(root, 'dist/lib.cjs') }),
+  esbuild.build({ ...common, entryPoints: [path.join(root, 'conformance/run.ts')], outfile: path.join(root, 'dist/conformance/run.cjs') }),
+  esbuild.build({ ...common, entryPoints: [path.join(root, 'conformance/compare.ts')], outfile: path.join(root, 'dist/conformance/compare.cjs') }),
 ]);
 
 // The V8 code cache of the CLI, made after running what every create runs,

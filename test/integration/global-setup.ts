@@ -1,11 +1,14 @@
-// Builds the busybox root filesystem that every integration test copies.
+// Builds the busybox root filesystem that every integration test copies, and
+// at the end removes the default /runts cgroup parents the tests made.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { sweepNewCgroupParents } from '../../conformance/cgroup-parents';
 
 let template: string | undefined;
+let sweepParents: (() => string[]) | undefined;
 
 export function setup(project: TestProject): void {
   if (process.getuid?.() !== 0) {
@@ -13,6 +16,7 @@ export function setup(project: TestProject): void {
     project.provide('templateBundle', '');
     return;
   }
+  sweepParents = sweepNewCgroupParents(['runts', 'conformance', 'conformance-cg', 'conformance-rel']);
   template = mkdtempSync(path.join(tmpdir(), 'runts-test-template-'));
   execFileSync(path.resolve('scripts/make-bundle.sh'), [template], { stdio: 'inherit' });
   project.provide('templateBundle', template);
@@ -20,6 +24,7 @@ export function setup(project: TestProject): void {
 
 export function teardown(): void {
   if (template) rmSync(template, { recursive: true, force: true });
+  sweepParents?.();
 }
 
 declare module 'vitest' {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, ROOT, RUNTS, runts, Sandbox, traces } from '../helpers/sandbox';
 
 function consoleServer(socketPath: string, typed = ''): { ready: Promise<void>; result: Promise<{ name: string; output: string }> } {
-  const py = spawn('python3', [path.resolve(__dirname, '../helpers/console-server.py'), socketPath, typed], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const py = spawn('python3', [path.resolve(__dirname, '../../conformance/console-server.py'), socketPath, typed], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buf = '';
   let readyResolve: () => void;
   const ready = new Promise<void>((r) => (readyResolve = r));

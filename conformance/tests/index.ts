@@ -1,0 +1,6 @@
+import type { ConformanceTest } from '../harness';
+import { configTests } from './config';
+import { linuxTests } from './linux';
+import { runtimeTests } from './runtime';
+
+export const allTests: ConformanceTest[] = [...runtimeTests, ...configTests, ...linuxTests];
