@@ -2,7 +2,8 @@
 # Fails when the tests left anything behind: state directories, cgroups,
 # mounts or processes of test containers. The tests use the state root
 # /run/runts-test, cgroups under /runts-test and temporary files under
-# /tmp/runts-test-*.
+# /tmp/runts-test-* (unit tests: /tmp/runts-unit-*; the conformance suite:
+# /tmp/runts-conformance-*).
 set -uo pipefail
 problems=0
 report() { echo "leftover: $*" >&2; problems=1; }
@@ -22,6 +23,8 @@ for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
 done
 mounts=$(grep -E ' /(tmp/runts-test|run/runts-test)' /proc/self/mountinfo)
 [ -z "$mounts" ] || report "mounts: $mounts"
+tmp=$(ls -d /tmp/runts-test-* /tmp/runts-unit-* /tmp/runts-conformance-* 2>/dev/null)
+[ -z "$tmp" ] || report "temporary directories: $tmp"
 if [ "$problems" = 0 ]; then
   # Tidy the (empty) parents the tests' containers were placed under.
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do rmdir "$h"runts-test 2>/dev/null; done

@@ -22,9 +22,6 @@ export interface Result {
   stderr: string;
 }
 
-const outputDir = mkdtempSync(path.join(tmpdir(), 'runts-test-out-'));
-process.on('exit', () => rmSync(outputDir, { recursive: true, force: true }));
-
 export interface RunOptions {
   input?: string;
   env?: NodeJS.ProcessEnv;
@@ -38,8 +35,11 @@ export interface RunOptions {
  * through untouched) and would keep a pipe open long after runts exits.
  */
 export function runts(args: readonly string[], opts: RunOptions = {}): Result {
-  const out = path.join(outputDir, `out-${++counter}`);
-  const err = path.join(outputDir, `err-${counter}`);
+  // A directory per call: vitest ends its workers without an 'exit' event,
+  // so nothing here may wait for the process to end to be removed.
+  const outputDir = mkdtempSync(path.join(tmpdir(), 'runts-test-out-'));
+  const out = path.join(outputDir, 'out');
+  const err = path.join(outputDir, 'err');
   const outFd = openSync(out, 'w');
   const errFd = openSync(err, 'w');
   try {
@@ -53,8 +53,7 @@ export function runts(args: readonly string[], opts: RunOptions = {}): Result {
   } finally {
     closeSync(outFd);
     closeSync(errFd);
-    rmSync(out, { force: true });
-    rmSync(err, { force: true });
+    rmSync(outputDir, { recursive: true, force: true });
   }
 }
 
