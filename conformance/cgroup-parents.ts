@@ -3,35 +3,16 @@
 // runtimes never remove parents, since an administrator may have made them.
 // Test runs made these themselves, so they remove the ones that did not exist
 // before the run (and only when empty: rmdir refuses anything else).
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
+import { hostLayout } from '../src/cgroups/layout';
 
-const CGROUP_ROOT = '/sys/fs/cgroup';
+/** The parents the test runs' containers go under: runts' default and the suite's own. */
+export const TEST_CGROUP_PARENTS = ['runts', 'conformance', 'conformance-cg', 'conformance-rel'];
 
-function hierarchyDirs(): string[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync(CGROUP_ROOT);
-  } catch {
-    return [];
-  }
-  return [CGROUP_ROOT, ...names.map((n) => path.join(CGROUP_ROOT, n))];
-}
-
-/** The caller's own cgroup in each hierarchy, where relative cgroupsPaths go. */
-function ownCgroupPaths(): string[] {
-  try {
-    return readFileSync('/proc/self/cgroup', 'utf8')
-      .split('\n')
-      .map((l) => l.split(':').slice(2).join(':'))
-      .filter((p) => p.startsWith('/') && p !== '/');
-  } catch {
-    return [];
-  }
-}
-
+/** Where parents can appear: each hierarchy's root and the caller's own cgroup in it (relative cgroupsPaths go there). */
 function candidates(names: readonly string[]): string[] {
-  const bases = hierarchyDirs().flatMap((h) => [h, ...ownCgroupPaths().map((own) => path.join(h, own))]);
+  const bases = hostLayout().hierarchies.flatMap((h) => [h.mountPoint, path.join(h.mountPoint, path.relative(h.mountRoot, h.ownPath))]);
   return [...new Set(bases.flatMap((b) => names.map((n) => path.join(b, n))))];
 }
 

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { packageRoot } from '../src/native/binding';
 import { NOTES } from './notes';
 import type { TestOutcome } from './run';
 
@@ -19,7 +20,7 @@ interface RuntimeRun {
   version: string;
 }
 
-const pkg = path.resolve(__dirname, '..', '..');
+const pkg = packageRoot();
 const runScript = path.join(pkg, 'dist', 'conformance', 'run.cjs');
 
 function versionOf(command: string): string {

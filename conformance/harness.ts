@@ -3,9 +3,10 @@
 // unchanged against runts, runc and crun. In-container facts come from the
 // checker (conformance/checker/checker.c), a static program each bundle runs.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { hostLayout } from '../src/cgroups/layout';
 import type { OciConfig } from '../src/config/types';
 
 export type Level = 'MUST' | 'SHOULD' | 'MAY';
@@ -353,24 +354,11 @@ export class TestContext {
   }
 }
 
-const CGROUP_SUPER_MAGIC = 0x27e0eb;
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
-/** Whether dir is on a cgroup filesystem, not a plain directory of the /sys/fs/cgroup tmpfs. */
-function onCgroupFs(dir: string): boolean {
-  try {
-    const type = statfsSync(dir).type;
-    return type === CGROUP_SUPER_MAGIC || type === CGROUP2_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Cgroup directories, anywhere in the first levels of each hierarchy, named
- * after a container id. Plain directories are not cgroups: crun makes
- * /sys/fs/cgroup/unified/<id> on the tmpfs that conformance:compare puts
- * where the hidden cgroup2 was, and that tmpfs goes with the namespace.
+ * Cgroup directories, in the first levels of each mounted hierarchy, named
+ * after a container id. Only real cgroup mounts count: where
+ * conformance:compare hides the cgroup2 for crun, the tmpfs in its place
+ * (and crun's writes there) goes with the namespace.
  */
 function leftoverCgroups(ids: Set<string>): string[] {
   const found: string[] = [];
@@ -384,11 +372,11 @@ function leftoverCgroups(ids: Set<string>): string[] {
     for (const e of entries) {
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
-      if (depth < 5) walk(p, depth + 1);
-      if (ids.has(e.name) && onCgroupFs(p)) found.push(p);
+      if (depth < 4) walk(p, depth + 1);
+      if (ids.has(e.name)) found.push(p);
     }
   };
-  walk('/sys/fs/cgroup', 0);
+  for (const h of hostLayout().hierarchies) walk(h.mountPoint, 0);
   return found.sort().reverse();
 }
 

@@ -3,7 +3,8 @@
 // runtime is this checkout's runts.
 import { existsSync, mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sweepNewCgroupParents } from './cgroup-parents';
+import { packageRoot } from '../src/native/binding';
+import { sweepNewCgroupParents, TEST_CGROUP_PARENTS } from './cgroup-parents';
 import { Failure, makeSuite, Skip, TestContext, type ConformanceTest, type Suite } from './harness';
 import { allTests } from './tests';
 
@@ -25,16 +26,6 @@ const HOST_CAUSED: { pattern: RegExp; why: string }[] = [
     why: 'crun 1.8 refuses hybrid cgroups (conformance:compare hides /sys/fs/cgroup/unified for it)',
   },
 ];
-
-function packageDir(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'binding.gyp'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the runts package directory');
-    dir = up;
-  }
-  return dir;
-}
 
 /** rmdir dir and its parents up to and including top, while they are empty. */
 function removeEmptyUpTo(dir: string, top: string): void {
@@ -80,7 +71,7 @@ async function runOne(suite: Suite, test: ConformanceTest): Promise<TestOutcome>
 }
 
 export async function runSuite(options: { runtime: string; name: string; root: string; filter?: RegExp; print: boolean }): Promise<TestOutcome[]> {
-  const pkg = packageDir();
+  const pkg = packageRoot();
   const checker = path.join(pkg, 'build', 'Release', 'runts-checker');
   if (!existsSync(checker)) throw new Error(`the checker is not built (${checker}): run npm install`);
   const firstMadeDir = mkdirSync(options.root, { recursive: true });
@@ -93,7 +84,7 @@ export async function runSuite(options: { runtime: string; name: string; root: s
   const tests = allTests.filter((t) => !options.filter || options.filter.test(t.id));
   const outcomes: TestOutcome[] = [];
   if (options.print) process.stdout.write(`TAP version 13\n# runtime: ${options.name} (${options.runtime})\n1..${tests.length}\n`);
-  const sweepParents = sweepNewCgroupParents(['runts', 'conformance', 'conformance-cg', 'conformance-rel']);
+  const sweepParents = sweepNewCgroupParents(TEST_CGROUP_PARENTS);
   try {
     for (const [i, test] of tests.entries()) {
       const o = await runOne(suite, test);
@@ -119,7 +110,7 @@ export async function runSuite(options: { runtime: string; name: string; root: s
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const given = arg(args, '--runtime') ?? path.join(packageDir(), 'bin', 'runts');
+  const given = arg(args, '--runtime') ?? path.join(packageRoot(), 'bin', 'runts');
   // A path (with a slash) or a command name found in PATH, like runc.
   const runtime = given.includes('/') ? path.resolve(given) : given;
   const name = arg(args, '--name') ?? path.basename(runtime);

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { sweepNewCgroupParents } from '../../conformance/cgroup-parents';
+import { sweepNewCgroupParents, TEST_CGROUP_PARENTS } from '../../conformance/cgroup-parents';
 
 let template: string | undefined;
 let sweepParents: (() => string[]) | undefined;
@@ -16,7 +16,7 @@ export function setup(project: TestProject): void {
     project.provide('templateBundle', '');
     return;
   }
-  sweepParents = sweepNewCgroupParents(['runts', 'conformance', 'conformance-cg', 'conformance-rel']);
+  sweepParents = sweepNewCgroupParents(TEST_CGROUP_PARENTS);
   template = mkdtempSync(path.join(tmpdir(), 'runts-test-template-'));
   execFileSync(path.resolve('scripts/make-bundle.sh'), [template], { stdio: 'inherit' });
   project.provide('templateBundle', template);
