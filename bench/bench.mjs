@@ -12,7 +12,7 @@
 //   memory PSS of a created, not yet started container (its waiting process)
 // Usage: npm run bench -- [--rounds N] [--json FILE]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -128,6 +128,11 @@ if (available.length < runtimes.length) {
 }
 for (const rt of available) mkdirSync(rt.root, { recursive: true });
 
+// runts places containers under /runts/<id> and, like every runtime, keeps
+// that parent: the benchmark removes the ones it caused to exist.
+const runtsParents = () => readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, 'runts'));
+const parentsBefore = new Set(runtsParents().filter((d) => existsSync(d)));
+
 const results = {};
 for (const rt of available) results[rt.name] = { cold: [], cycle: [], create: [], state: [], pss: [] };
 
@@ -168,6 +173,14 @@ try {
     }
   }
   rmSync(work, { recursive: true, force: true });
+  for (const d of runtsParents()) {
+    if (parentsBefore.has(d) || !existsSync(d)) continue;
+    try {
+      rmdirSync(d);
+    } catch {
+      // Not empty: a container is still there, which must be looked at.
+    }
+  }
 }
 
 // Report.
