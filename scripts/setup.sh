@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   g++ make python3          # node-gyp builds the native parts
+  libseccomp-dev pkg-config # seccomp profiles are compiled with libseccomp, as runc and crun do
   busybox-static            # the demo and test root filesystems
   runc crun                 # compared side by side in the benchmark and the conformance suite
   hyperfine                 # the benchmark's timer
