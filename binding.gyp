@@ -35,6 +35,7 @@
         "addon/init/console.cc",
         "addon/init/main.cc",
         "addon/init/plan.cc",
+        "addon/init/procfs.cc",
         "addon/init/process.cc",
         "addon/init/rootfs.cc",
         "addon/init/rootpath.cc"

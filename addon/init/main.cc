@@ -195,12 +195,12 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   using namespace runts::init;
   const auto& p = plan.process;
   if (!plan.setupRootfs) {
-    return (!p.terminal || setupConsole(plan, nullptr, fds.console, consoleSlave, f)) && writeSysctls(plan, f);
+    return (!p.terminal || setupConsole(plan, nullptr, fds.console, consoleSlave, f)) && writeSysctls(plan, nullptr, f);
   }
   RootDir root;
   if (!prepareRoot(plan, root, f) || !mountAll(plan, root, f) || !setupDevices(plan, root, f)) return false;
   if (p.terminal && !setupConsole(plan, &root, fds.console, consoleSlave, f)) return false;
-  if (!writeSysctls(plan, f) || !applyReadonlyPaths(plan, root, f) || !applyMaskedPaths(plan, root, f))
+  if (!writeSysctls(plan, &root, f) || !applyReadonlyPaths(plan, root, f) || !applyMaskedPaths(plan, root, f))
     return false;
   // runc creates a missing cwd; so does runts, inside the rootfs.
   int cwd = root.mkdirAll(p.cwd, 0755, f);

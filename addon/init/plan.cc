@@ -33,6 +33,8 @@ bool parseMount(const json::Value& m, Mount& out, Failure& f) {
   out.recAttrSet = m.u64("recAttrSet");
   out.recAttrClr = m.u64("recAttrClr");
   out.sourceIsDir = m.flag("sourceIsDir", true);
+  out.mayCoverProcfs = m.flag("mayCoverProcfs");
+  out.needsPlainDirectory = m.flag("needsPlainDirectory");
   if (const json::Value* b = m.get("cgroupBinds"); b && b->isArray())
     for (const auto& item : b->items) out.cgroupBinds.push_back({item.str("source"), item.str("name")});
   if (const json::Value* l = m.get("cgroupLinks"); l && l->isArray())

@@ -47,6 +47,8 @@ struct Mount {
   uint64_t recAttrSet = 0;                 // mount_setattr(AT_RECURSIVE)
   uint64_t recAttrClr = 0;
   bool sourceIsDir = true;  // bind: what to create at the destination
+  bool mayCoverProcfs = false;       // procfs on /proc, lxcfs-style files
+  bool needsPlainDirectory = false;  // proc, sysfs: never through a symlink
   std::vector<CgroupBind> cgroupBinds;
   std::vector<CgroupLink> cgroupLinks;
 };

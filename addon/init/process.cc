@@ -69,15 +69,62 @@ std::string capList(uint64_t caps) {
   return out;
 }
 
-bool capset(const Capabilities& c, Failure& f) {
+// capabilities(7) names, for messages: the kernel ABI numbers them.
+const char* const kCapNames[] = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+    "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+
+std::string capNames(uint64_t caps) {
+  std::string out;
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(caps & (1ULL << cap))) continue;
+    if (!out.empty()) out += ", ";
+    out += cap < static_cast<int>(sizeof kCapNames / sizeof kCapNames[0]) ? kCapNames[cap] : "capability " + std::to_string(cap);
+  }
+  return out;
+}
+
+bool capget(CapData d[2]) {
+  CapHeader h = {kCapVersion3, 0};
+  return syscall(SYS_capget, &h, d) == 0;
+}
+
+uint64_t join(uint32_t lo, uint32_t hi) { return static_cast<uint64_t>(hi) << 32 | lo; }
+
+// capset(2) says only EPERM; these are the rules it enforces, so the user
+// learns which capability of the config broke which one.
+std::string explainCapset(const Capabilities& c, uint64_t bounding) {
+  CapData cur[2] = {};
+  if (!capget(cur)) return "";
+  uint64_t permitted = join(cur[0].permitted, cur[1].permitted);
+  uint64_t inheritable = join(cur[0].inheritable, cur[1].inheritable);
+  if (uint64_t bad = c.effective & ~c.permitted)
+    return capNames(bad) + " in process.capabilities.effective but not in permitted: an effective capability must be permitted";
+  if (uint64_t bad = c.permitted & ~permitted)
+    return capNames(bad) + " in process.capabilities.permitted, which the runtime itself does not hold";
+  if (uint64_t bad = c.inheritable & ~(inheritable | bounding))
+    return capNames(bad) + " in process.capabilities.inheritable but not in bounding: an inheritable capability must be in the bounding set";
+  return "";
+}
+
+bool capset(const Capabilities& c, uint64_t bounding, Failure& f) {
   CapHeader h = {kCapVersion3, 0};
   CapData d[2] = {};
   d[0] = {static_cast<uint32_t>(c.effective), static_cast<uint32_t>(c.permitted),
           static_cast<uint32_t>(c.inheritable)};
   d[1] = {static_cast<uint32_t>(c.effective >> 32), static_cast<uint32_t>(c.permitted >> 32),
           static_cast<uint32_t>(c.inheritable >> 32)};
-  if (syscall(SYS_capset, &h, d) < 0) return sysFail(f, "set capabilities (capset)");
-  return true;
+  if (syscall(SYS_capset, &h, d) == 0) return true;
+  int e = errno;
+  std::string why = e == EPERM ? explainCapset(c, bounding) : "";
+  errno = e;
+  return sysFail(f, "set capabilities (capset)", "", why);
 }
 
 bool dropBounding(uint64_t keep, int last, Failure& f) {
@@ -208,7 +255,7 @@ bool applyCredentials(const Process& p, CapabilityWarnings& warnings, Failure& f
   if (!caps.set) return true;
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return sysFail(f, "prctl(PR_SET_KEEPCAPS)");
   uint64_t refused = 0;
-  if (!capset(caps, f) || !raiseAmbient(caps.ambient, refused, f)) return false;
+  if (!capset(caps, caps.bounding, f) || !raiseAmbient(caps.ambient, refused, f)) return false;
   warnings.ambientRefused = capList(refused);
   return true;
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "../common/fsutil.h"
+#include "procfs.h"
 
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
@@ -99,10 +100,21 @@ bool applyRecursiveAttrs(const RootDir& root, const Mount& m, Failure& f) {
   return true;
 }
 
+// Where a destination resolves (symlinks are followed inside the rootfs) may
+// still be procfs, e.g. /etc/x -> /proc/sys/kernel/core_pattern once /proc is
+// mounted: such a mount would cover what the runtime and LSMs rely on
+// (CVE-2019-16884, CVE-2019-19921), so only the allowed ones get there.
+bool checkNotOnProcfs(int targetFd, bool allowed, const std::string& dest, Failure& f) {
+  if (allowed || !onProcfs(targetFd)) return true;
+  errno = EPERM;
+  return sysFail(f, "mount on", dest, "the destination resolves into procfs; only procfs on /proc and lxcfs-style files such as /proc/meminfo may be mounted there");
+}
+
 bool bindMount(const RootDir& root, const std::string& source, const std::string& dest, bool sourceIsDir,
-               unsigned long flags, bool remount, unsigned long remountFlags, Failure& f) {
+               unsigned long flags, bool remount, unsigned long remountFlags, Failure& f, bool mayCoverProcfs = false) {
   Fd target(sourceIsDir ? root.mkdirAll(dest, 0755, f) : root.ensureFile(dest, f));
   if (target.fd < 0) return false;
+  if (!checkNotOnProcfs(target.fd, mayCoverProcfs, dest, f)) return false;
   if (mount(source.c_str(), RootDir::fdPath(target.fd).c_str(), nullptr, MS_BIND | (flags & MS_REC), nullptr) < 0)
     return sysFail(f, "bind mount " + source + " on", dest);
   if (!remount) return true;
@@ -111,9 +123,27 @@ bool bindMount(const RootDir& root, const std::string& source, const std::string
   return remountBind(RootDir::fdPath(top.fd), remountFlags, dest, f);
 }
 
+// proc and sysfs go on an ordinary directory only: a symlink there could
+// send them (and the runtime's later writes through them) somewhere the
+// container controls (runc refuses it the same way).
+bool checkPlainDirectory(const RootDir& root, const Mount& m, Failure& f) {
+  if (!m.needsPlainDirectory) return true;
+  Fd last(root.resolve(m.destination, true));
+  if (last.fd < 0) return errno == ENOENT ? true : sysFail(f, "resolve mount destination", m.destination);
+  struct stat st;
+  if (fstat(last.fd, &st) < 0) return sysFail(f, "stat mount destination", m.destination);
+  if (S_ISDIR(st.st_mode)) return true;
+  errno = ENOTDIR;
+  return sysFail(f, "mount " + m.type + " on", m.destination,
+                 S_ISLNK(st.st_mode) ? "it is a symlink in the rootfs; " + m.type + " must be mounted on an ordinary directory"
+                                     : m.type + " must be mounted on an ordinary directory");
+}
+
 bool filesystemMount(const RootDir& root, const Mount& m, Failure& f) {
+  if (!checkPlainDirectory(root, m, f)) return false;
   Fd target(root.mkdirAll(m.destination, 0755, f));
   if (target.fd < 0) return false;
+  if (!checkNotOnProcfs(target.fd, m.mayCoverProcfs, m.destination, f)) return false;
   const char* data = m.data.empty() ? nullptr : m.data.c_str();
   if (mount(m.source.c_str(), RootDir::fdPath(target.fd).c_str(), m.type.c_str(), m.flags, data) < 0) {
     const char* hint = "";
@@ -154,7 +184,8 @@ bool mountOne(const RootDir& root, const Mount& m, Failure& f) {
   bool ok = false;
   switch (m.kind) {
     case MountKind::Bind:
-      ok = bindMount(root, m.source, m.destination, m.sourceIsDir, m.flags, m.remount, m.remountFlags, f);
+      ok = bindMount(root, m.source, m.destination, m.sourceIsDir, m.flags, m.remount, m.remountFlags, f,
+                     m.mayCoverProcfs);
       break;
     case MountKind::Filesystem: ok = filesystemMount(root, m, f); break;
     case MountKind::CgroupV1: ok = cgroupV1Mount(root, m, f); break;
@@ -233,14 +264,26 @@ bool setupDevices(const Plan& plan, const RootDir& root, Failure& f) {
   return true;
 }
 
-bool writeSysctls(const Plan& plan, Failure& f) {
-  // /proc/sys shows the namespaces of the process reading it, so the host's
-  // procfs (still mounted here) writes this container's values.
+bool writeSysctls(const Plan& plan, const RootDir* root, Failure& f) {
+  if (plan.sysctls.empty()) return true;
+  // Through the container's own procfs, never the host's: /proc/sys shows
+  // the namespaces of the writing process, and the path is resolved below a
+  // directory checked to be procfs, so no key, symlink or mount in the
+  // rootfs can turn a sysctl write into a write to a host file.
+  Fd procSys(-1);
+  if (root) {
+    Fd resolved(root->resolve("/proc/sys"));
+    if (resolved.fd < 0)
+      return sysFail(f, "resolve /proc/sys in the container", "/proc/sys",
+                     errno == ENOENT ? "sysctls need procfs mounted on /proc (add a \"proc\" mount)" : "");
+    procSys.fd = openProcfsDir(resolved.fd, ".", "the container's /proc/sys", f);
+  } else {
+    procSys.fd = openProcfsDir(AT_FDCWD, "/proc/sys", "/proc/sys", f);
+  }
+  if (procSys.fd < 0) return false;
   for (const auto& s : plan.sysctls) {
-    std::string path = "/proc/sys/" + s.path;
-    if (!writeExisting(path, s.value, f)) {
-      f.step = "set sysctl " + s.key + "=" + s.value + " (" + f.step;
-      f.step += ")";
+    if (!writeProcfsFile(procSys.fd, s.path, s.value, "sysctl " + s.key, f)) {
+      f.step = "set sysctl " + s.key + "=" + s.value + " (" + f.step + ")";
       return false;
     }
   }

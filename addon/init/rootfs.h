@@ -15,7 +15,8 @@ namespace runts::init {
 bool prepareRoot(const Plan& plan, RootDir& root, Failure& f);
 bool mountAll(const Plan& plan, const RootDir& root, Failure& f);
 bool setupDevices(const Plan& plan, const RootDir& root, Failure& f);
-bool writeSysctls(const Plan& plan, Failure& f);
+// root is null when the mount namespace is joined (no rootfs is set up).
+bool writeSysctls(const Plan& plan, const RootDir* root, Failure& f);
 bool applyReadonlyPaths(const Plan& plan, const RootDir& root, Failure& f);
 bool applyMaskedPaths(const Plan& plan, const RootDir& root, Failure& f);
 // pivot_root (or MS_MOVE + chroot with --no-pivot); afterwards "/" is the rootfs.

@@ -15,6 +15,8 @@ const FAKE_HOST: HostProbe = {
   hasNamespaceType: () => true,
   selinuxEnabled: () => false,
   apparmorEnabled: () => false,
+  isOwnNamespace: () => false,
+  filesystemType: () => undefined,
 };
 
 export function warmUp(): void {

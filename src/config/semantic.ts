@@ -5,11 +5,13 @@
 // other problems: a user sees every problem in one go.
 import path from 'node:path';
 import type { ConfigProblem } from '../errors';
-import type { HostProbe } from '../plan/host';
+import { PROC_SUPER_MAGIC, type HostProbe } from '../plan/host';
 import { isBindMount, parseMountOptions } from '../plan/mount-options';
 import { CLONE_FLAGS, PROC_NS_NAMES } from '../plan/namespaces';
 import { RLIMITS } from '../plan/rlimits';
 import { capabilityNumber } from '../plan/capabilities';
+import { PROC_MOUNT_ALLOWED } from '../plan/proc-mounts';
+import { isSysctlKeyError, parseSysctlKey, sysctlNamespace } from '../plan/sysctl';
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
@@ -33,18 +35,6 @@ const obj = (v: unknown): Json | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
-// /proc files that tools such as lxcfs legitimately bind over (runc's list).
-const PROC_MOUNT_ALLOWED = new Set([
-  '/proc/cpuinfo', '/proc/diskstats', '/proc/meminfo', '/proc/stat', '/proc/swaps', '/proc/uptime',
-  '/proc/loadavg', '/proc/slabinfo', '/proc/net/dev', '/proc/sys/kernel/ns_last_pid',
-]);
-
-// sysctls that belong to the IPC namespace (runc's list).
-const IPC_SYSCTLS = new Set([
-  'kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax',
-  'kernel.shmmni', 'kernel.shm_rmid_forced',
-]);
 
 class Checker {
   readonly problems: ConfigProblem[] = [];
@@ -140,9 +130,12 @@ function checkProcess(c: Checker, config: Json, ctx: SemanticContext): void {
   });
   const caps = obj(proc.capabilities);
   for (const set of ['bounding', 'effective', 'inheritable', 'permitted', 'ambient']) {
-    arr(caps?.[set]).forEach((name) => {
+    arr(caps?.[set]).forEach((name, i) => {
+      // config.md: a value that cannot be mapped to a kernel interface MUST
+      // be logged as a warning and SHOULD NOT fail the container (runc and
+      // crun agree), so an unknown name is a warning with its JSON path.
       if (typeof name === 'string' && capabilityNumber(name) === undefined) {
-        c.warnings.push(`process.capabilities.${set}: unknown capability "${name}" is ignored`);
+        c.warnings.push(`${joinPath(`process.capabilities.${set}`, i)}: unknown capability ${JSON.stringify(name)} is ignored`);
       }
     });
   }
@@ -173,6 +166,21 @@ function checkRoot(c: Checker, config: Json, ctx: SemanticContext, ns: Namespace
   else if (kind !== 'dir') c.problem('root.path', `${abs} is not a directory`);
 }
 
+// Only procfs may be mounted on /proc (CVE-2019-16884: a fake /proc makes
+// the runtime's writes to /proc/self/attr and /proc/sys land elsewhere).
+function checkProcMount(c: Checker, p: string, m: Json, ctx: SemanticContext): void {
+  const type = str(m.type);
+  const options = arr(m.options).filter((o): o is string => typeof o === 'string');
+  if (isBindMount(type, options)) {
+    const source = str(m.source);
+    if (source && ctx.host.filesystemType(path.resolve(ctx.bundle, source)) !== PROC_SUPER_MAGIC) {
+      c.problem(joinPath(p, 'source'), `only procfs can be mounted on /proc, and ${path.resolve(ctx.bundle, source)} is not procfs`);
+    }
+  } else if (type !== undefined && type !== 'proc') {
+    c.problem(joinPath(p, 'type'), `only procfs can be mounted on /proc (got type "${type}")`);
+  }
+}
+
 function checkMounts(c: Checker, config: Json, ctx: SemanticContext, ns: NamespaceInfo): void {
   const mounts = arr(config.mounts);
   if (mounts.length && ns.joined.has('mount')) {
@@ -193,6 +201,7 @@ function checkMounts(c: Checker, config: Json, ctx: SemanticContext, ns: Namespa
     if (absDest && absDest.startsWith('/proc/') && !PROC_MOUNT_ALLOWED.has(absDest)) {
       c.problem(joinPath(p, 'destination'), `${absDest} is inside /proc: mounting over procfs files is refused (only lxcfs-style files such as /proc/meminfo are allowed)`);
     }
+    if (absDest === '/proc') checkProcMount(c, p, m, ctx);
     const parsed = parseMountOptions(options);
     for (const o of parsed.unsupported) c.unsupported(joinPath(p, 'options'), `the "${o}" mount option`);
     if (m.uidMappings !== undefined || m.gidMappings !== undefined) c.unsupported(p, 'an idmapped mount (uidMappings/gidMappings)');
@@ -212,20 +221,44 @@ function checkMounts(c: Checker, config: Json, ctx: SemanticContext, ns: Namespa
   }
 }
 
-function checkSysctls(c: Checker, linux: Json | undefined, ns: NamespaceInfo): void {
+function checkSysctls(c: Checker, config: Json, linux: Json | undefined, ns: NamespaceInfo, host: HostProbe): void {
   const sysctl = obj(linux?.sysctl);
-  for (const key of Object.keys(sysctl ?? {})) {
-    const p = joinPath('linux.sysctl', key);
-    const dotted = key.includes('/') ? key.replace(/\//g, '.') : key;
-    const has = (t: NamespaceType) => ns.created.has(t) || ns.joined.has(t);
-    if (IPC_SYSCTLS.has(dotted) || dotted.startsWith('fs.mqueue.')) {
-      if (!has('ipc')) c.problem(p, 'belongs to the IPC namespace: add {"type": "ipc"} to linux.namespaces');
-    } else if (dotted.startsWith('net.')) {
-      if (!has('network')) c.problem(p, 'belongs to the network namespace: add {"type": "network"} to linux.namespaces');
-    } else if (dotted === 'kernel.hostname' || dotted === 'kernel.domainname') {
-      if (!has('uts')) c.problem(p, 'belongs to the UTS namespace: add {"type": "uts"} to linux.namespaces');
-    } else {
-      c.problem(p, 'is not in a namespace of the container: setting it would change the host');
+  const procMounted = arr(config.mounts).some((raw) => {
+    const m = obj(raw);
+    const dest = str(m?.destination);
+    return dest !== undefined && path.posix.normalize(`/${dest}`) === '/proc';
+  });
+  if (Object.keys(sysctl ?? {}).length && ns.created.has('mount') && !procMounted) {
+    c.problem('linux.sysctl', 'needs procfs mounted on /proc in the container (add a "proc" mount): sysctls are written through the container\'s own /proc/sys');
+  }
+  for (const [rawKey, value] of Object.entries(sysctl ?? {})) {
+    const p = joinPath('linux.sysctl', rawKey);
+    const key = parseSysctlKey(rawKey);
+    if (isSysctlKeyError(key)) {
+      c.problem(p, key.error);
+      continue;
+    }
+    const owner = sysctlNamespace(key);
+    if ('refused' in owner) {
+      c.problem(p, owner.refused);
+      continue;
+    }
+    const names = { ipc: 'IPC', network: 'network', uts: 'UTS' } as const;
+    const nsType: NamespaceType = owner.ns;
+    if (!ns.created.has(nsType) && !ns.joined.has(nsType)) {
+      c.problem(p, `belongs to the ${names[owner.ns]} namespace: add {"type": "${owner.ns}"} to linux.namespaces`);
+      continue;
+    }
+    // A namespace joined by path may be the host's own: writing there would
+    // change the host (runc refuses net.* sysctls in the host's netns).
+    const joined = ns.joined.get(nsType);
+    if (joined && host.isOwnNamespace(joined, PROC_NS_NAMES[nsType])) {
+      c.problem(p, `belongs to the ${names[owner.ns]} namespace, and ${joined} is the host's own: setting it would change the host`);
+      continue;
+    }
+    const domainname = str(config.domainname);
+    if (key.name === 'kernel.domainname' && domainname && domainname !== value) {
+      c.problem(p, `conflicts with "domainname" (${JSON.stringify(domainname)}): set one of them`);
     }
   }
 }
@@ -266,7 +299,7 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
   checkRoot(c, root, ctx, ns);
   checkProcess(c, root, ctx);
   checkMounts(c, root, ctx, ns);
-  checkSysctls(c, linux, ns);
+  checkSysctls(c, root, linux, ns, ctx.host);
   for (const field of ['hostname', 'domainname'] as const) {
     if (str(root[field]) && !ns.created.has('uts') && !ns.joined.has('uts')) {
       c.problem(field, 'can only be set in a UTS namespace of the container: add {"type": "uts"} to linux.namespaces');

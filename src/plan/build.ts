@@ -10,6 +10,10 @@ import type { HostProbe } from './host';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { RLIMITS, uint64String } from './rlimits';
+import { isSysctlKeyError, parseSysctlKey } from './sysctl';
+import { mayCoverProcfs, needsPlainDirectory } from './proc-mounts';
+import { ConfigError } from '../errors';
+import { joinPath } from '../config/json-path';
 import type {
   LaunchExtras,
   LaunchPlan,
@@ -109,6 +113,8 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
     recAttrSet: options.recAttrSet,
     recAttrClr: options.recAttrClr,
     sourceIsDir: true,
+    mayCoverProcfs: mayCoverProcfs(destination, m.type),
+    needsPlainDirectory: needsPlainDirectory(m.type),
   };
   if (isBindMount(m.type, m.options)) {
     const source = path.resolve(ctx.bundle, m.source ?? '');
@@ -143,9 +149,11 @@ function planDevices(config: OciConfig, withDefaults: boolean): PlanDevice[] {
   return [...defaults, ...fromConfig];
 }
 
-function planCapabilities(process: Process): PlanCapabilities | null {
-  const caps = process.capabilities;
-  if (!caps) return null;
+// No process.capabilities means no capabilities, as with runc and crun: the
+// field is optional, and its absence must not leave the container's root
+// with everything the runtime holds.
+function planCapabilities(process: Process): PlanCapabilities {
+  const caps = process.capabilities ?? {};
   const mask = (names: string[] | undefined) => capabilityMask(names).mask.toString();
   return {
     bounding: mask(caps.bounding),
@@ -195,6 +203,16 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
   };
 }
 
+// Keys were checked by the semantic checks; one that does not parse here
+// never reaches the init.
+function planSysctls(sysctl: Record<string, string> | undefined): LaunchPlan['sysctls'] {
+  return Object.entries(sysctl ?? {}).map(([key, value]) => {
+    const parsed = parseSysctlKey(key);
+    if (isSysctlKeyError(parsed)) throw new ConfigError('config.json', [{ path: joinPath('linux.sysctl', key), message: parsed.error }]);
+    return { key, path: parsed.path, value };
+  });
+}
+
 function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
   const rootPath = ctx.host.realpath(path.resolve(ctx.bundle, config.root?.path ?? 'rootfs'));
   const propagation = config.linux?.rootfsPropagation;
@@ -229,11 +247,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     devices: mountJoined ? [] : planDevices(config, setupDev),
     maskedPaths: config.linux?.maskedPaths ?? [],
     readonlyPaths: config.linux?.readonlyPaths ?? [],
-    sysctls: Object.entries(config.linux?.sysctl ?? {}).map(([key, value]) => ({
-      key,
-      path: key.includes('/') ? key.replace(/^\/+/, '') : key.replace(/\./g, '/'),
-      value,
-    })),
+    sysctls: planSysctls(config.linux?.sysctl),
     hostname: config.hostname ? config.hostname : null,
     domainname: config.domainname ? config.domainname : null,
     process: planProcess(config.process ?? { cwd: '/' }, ctx),

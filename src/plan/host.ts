@@ -1,6 +1,6 @@
 // The facts about the host that planning needs, behind an interface so that
 // unit tests plan containers without touching the machine.
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
 
 export interface HostProbe {
   /** undefined when nothing is at the path. */
@@ -11,7 +11,13 @@ export interface HostProbe {
   hasNamespaceType(procName: string): boolean;
   selinuxEnabled(): boolean;
   apparmorEnabled(): boolean;
+  /** Whether the namespace file at path is the runtime's own namespace of that type (/proc/self/ns/<procName>). */
+  isOwnNamespace(path: string, procName: string): boolean;
+  /** The statfs(2) magic of the filesystem at path, undefined when it cannot be read. */
+  filesystemType(path: string): number | undefined;
 }
+
+export const PROC_SUPER_MAGIC = 0x9fa0;
 
 export const realHost: HostProbe = {
   kind(path) {
@@ -30,6 +36,22 @@ export const realHost: HostProbe = {
       return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
     } catch {
       return false;
+    }
+  },
+  isOwnNamespace(path, procName) {
+    try {
+      const a = statSync(path);
+      const b = statSync(`/proc/self/ns/${procName}`);
+      return a.dev === b.dev && a.ino === b.ino;
+    } catch {
+      return false;
+    }
+  },
+  filesystemType(path) {
+    try {
+      return statfsSync(path).type;
+    } catch {
+      return undefined;
     }
   },
 };

@@ -21,6 +21,10 @@ export interface PlanMount {
   recAttrSet: number;
   recAttrClr: number;
   sourceIsDir: boolean;
+  /** The target may be on procfs (procfs on /proc, lxcfs-style files); any other mount there is refused. */
+  mayCoverProcfs: boolean;
+  /** proc and sysfs: the destination must be an ordinary directory, not a symlink. */
+  needsPlainDirectory: boolean;
   cgroupBinds?: { source: string; name: string }[];
   cgroupLinks?: { name: string; target: string }[];
 }
@@ -62,7 +66,7 @@ export interface PlanProcess {
   setGroups: boolean;
   umask: number | null;
   rlimits: PlanRlimit[];
-  capabilities: PlanCapabilities | null;
+  capabilities: PlanCapabilities;
   noNewPrivileges: boolean;
   oomScoreAdj: number | null;
   terminal: boolean;

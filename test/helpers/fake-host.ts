@@ -10,6 +10,8 @@ export function fakeHost(files: Record<string, 'dir' | 'file'> = {}, options: Pa
     hasNamespaceType: () => true,
     selinuxEnabled: () => false,
     apparmorEnabled: () => false,
+    isOwnNamespace: () => false,
+    filesystemType: () => undefined,
     ...options,
   };
 }

@@ -215,12 +215,12 @@ describe('launch plan', () => {
     });
   });
 
-  it('leaves capabilities alone when the config has none, and passes LISTEN_FDS on', () => {
+  it('gives no capabilities when the config has none, and passes LISTEN_FDS on', () => {
     const { plan } = buildPlan(
       config((c) => delete c.process!.capabilities),
       ctx({ preserveFds: 1, env: { LISTEN_FDS: '2' } }),
     );
-    expect(plan.process.capabilities).toBeNull();
+    expect(plan.process.capabilities).toEqual({ bounding: '0', effective: '0', permitted: '0', inheritable: '0', ambient: '0' });
     expect(plan.process.preserveFds).toBe(3);
     expect(plan.process.env.slice(-2)).toEqual(['LISTEN_FDS=2', 'LISTEN_PID=1']);
   });
@@ -234,6 +234,9 @@ describe('launch plan', () => {
       { key: 'net.ipv4.ip_forward', path: 'net/ipv4/ip_forward', value: '1' },
       { key: 'net/ipv4/conf/eth0.100/forwarding', path: 'net/ipv4/conf/eth0.100/forwarding', value: '0' },
     ]);
+    // sysctl.d(5): with a dot first, a slash stands for a literal dot.
+    const dotted = buildPlan(config((c) => (c.linux!.sysctl = { 'net.ipv4.conf.eth0/100.forwarding': '1' })), ctx()).plan;
+    expect(dotted.sysctls[0]!.path).toBe('net/ipv4/conf/eth0.100/forwarding');
   });
 
   it('sets up nothing on the filesystem in a joined mount namespace', () => {

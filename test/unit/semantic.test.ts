@@ -104,7 +104,7 @@ describe('semantic checks', () => {
     c.process.capabilities.bounding.push('CAP_FLY');
     expect(semanticProblems(c, ctx())).toEqual({
       problems: [],
-      warnings: ['process.capabilities.bounding: unknown capability "CAP_FLY" is ignored'],
+      warnings: ['process.capabilities.bounding[3]: unknown capability "CAP_FLY" is ignored'],
     });
   });
 
@@ -112,6 +112,13 @@ describe('semantic checks', () => {
     const c = base();
     c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1', 'vm.swappiness': '1', 'net/ipv4/conf/eth0.100/forwarding': '1' };
     expect(paths(c)).toEqual(['linux.sysctl["vm.swappiness"]']);
+    c.linux.sysctl = { 'kernel.hostname': 'x', 'kernel.domainname': 'y' };
+    c.domainname = 'z';
+    expect(paths(c)).toEqual(['linux.sysctl["kernel.hostname"]', 'linux.sysctl["kernel.domainname"]']);
+    c.domainname = 'y';
+    expect(paths(c)).toEqual(['linux.sysctl["kernel.hostname"]']);
+    delete c.domainname;
+    c.linux.sysctl = { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1', 'vm.swappiness': '1', 'net/ipv4/conf/eth0.100/forwarding': '1' };
     c.linux.namespaces = [{ type: 'mount' }];
     delete c.hostname;
     expect(paths(c)).toEqual([
@@ -120,6 +127,35 @@ describe('semantic checks', () => {
       'linux.sysctl["vm.swappiness"]',
       'linux.sysctl["net/ipv4/conf/eth0.100/forwarding"]',
     ]);
+  });
+
+  it('refuses sysctl keys that could name anything but a sysctl', () => {
+    const c = base();
+    const keys = ['net/../../etc/passwd', 'net.ipv4..ip_forward', '/proc/sys/net/ipv4/ip_forward', 'net/ipv4/', 'net/./ipv4', 'net.ipv4.\u0000', 'net.ipv4.a b', ''];
+    c.linux.sysctl = Object.fromEntries(keys.map((k) => [k, '1']));
+    expect(paths(c)).toEqual(keys.map((k) => `linux.sysctl[${JSON.stringify(k)}]`));
+  });
+
+  it('refuses sysctls of a joined namespace that is the host\'s own', () => {
+    const c = base();
+    c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'network');
+    c.linux.namespaces.push({ type: 'network', path: '/proc/1/ns/net' });
+    c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    const host = { '/proc/1/ns/net': 'file' as const };
+    expect(semanticProblems(c, ctx({ host: fakeHost(host, { isOwnNamespace: (p) => p === '/proc/1/ns/net' }) })).problems.map((p) => p.path)).toEqual(['linux.sysctl["net.ipv4.ip_forward"]']);
+    expect(semanticProblems(c, ctx({ host: fakeHost(host) })).problems).toEqual([]);
+  });
+
+  it('needs procfs on /proc for sysctls, and only procfs there', () => {
+    const c = base();
+    c.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+    c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/proc');
+    expect(paths(c)).toEqual(['linux.sysctl']);
+    c.mounts.push({ destination: '/proc', type: 'tmpfs', source: 'tmpfs' });
+    expect(paths(c)).toEqual(['mounts[' + (c.mounts.length - 1) + '].type']);
+    c.mounts[c.mounts.length - 1] = { destination: '/proc', type: 'bind', source: '/tmp', options: ['rbind'] };
+    expect(paths(c, { host: fakeHost({ '/tmp': 'dir' }) })).toEqual(['mounts[' + (c.mounts.length - 1) + '].source']);
+    expect(paths(c, { host: fakeHost({ '/tmp': 'dir' }, { filesystemType: () => 0x9fa0 }) })).toEqual([]);
   });
 
   it('checks mounts', () => {

@@ -1,0 +1,136 @@
+#include "procfs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <vector>
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+namespace runts::init {
+
+namespace {
+
+constexpr long kProcSuperMagic = 0x9fa0;
+constexpr uint64_t kResolveNoXdev = 0x01;
+constexpr uint64_t kResolveNoMagiclinks = 0x02;
+constexpr uint64_t kResolveNoSymlinks = 0x04;
+constexpr uint64_t kResolveBeneath = 0x08;
+
+struct OpenHow {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+bool badComponent(const std::string& c) { return c.empty() || c == "." || c == ".."; }
+
+// Kernels without openat2 (before 5.6): one component at a time, never
+// following a symlink, each step checked to stay on the same procfs mount.
+int openBeneathByWalk(int dirFd, const std::string& rel, int flags) {
+  struct stat top;
+  if (fstat(dirFd, &top) < 0) return -1;
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (pos <= rel.size()) {
+    size_t end = rel.find('/', pos);
+    if (end == std::string::npos) end = rel.size();
+    parts.push_back(rel.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  Fd cur(dup(dirFd));
+  if (cur.fd < 0) return -1;
+  for (size_t i = 0; i < parts.size(); i++) {
+    if (badComponent(parts[i])) {
+      errno = EINVAL;
+      return -1;
+    }
+    bool last = i + 1 == parts.size();
+    Fd next(openat(cur.fd, parts[i].c_str(), (last ? flags : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW));
+    if (next.fd < 0) return -1;
+    struct stat st;
+    if (fstat(next.fd, &st) < 0) return -1;
+    if (st.st_dev != top.st_dev || !onProcfs(next.fd)) {
+      errno = EXDEV;
+      return -1;
+    }
+    std::swap(cur.fd, next.fd);
+  }
+  return cur.release();
+}
+
+int openBeneath(int dirFd, const std::string& rel, int flags) {
+  OpenHow how = {static_cast<uint64_t>(flags), 0,
+                 kResolveBeneath | kResolveNoSymlinks | kResolveNoMagiclinks | kResolveNoXdev};
+  int fd = static_cast<int>(syscall(SYS_openat2, dirFd, rel.c_str(), &how, sizeof how));
+  if (fd >= 0 || errno != ENOSYS) return fd;
+  return openBeneathByWalk(dirFd, rel, flags);
+}
+
+}  // namespace
+
+bool onProcfs(int fd) {
+  struct statfs s;
+  return fstatfs(fd, &s) == 0 && s.f_type == kProcSuperMagic;
+}
+
+int openProcfsDir(int at, const std::string& path, const std::string& what, Failure& f) {
+  Fd fd(openat(at, path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (fd.fd < 0) {
+    sysFail(f, "open " + what, path,
+            errno == ENOENT ? "the container has no procfs at /proc; add a \"proc\" mount on /proc" : "");
+    return -1;
+  }
+  if (!onProcfs(fd.fd)) {
+    errno = EXDEV;
+    sysFail(f, "check " + what, path, "it is not procfs: only procfs may be mounted on /proc");
+    return -1;
+  }
+  return fd.release();
+}
+
+bool writeProcfsFile(int dirFd, const std::string& rel, const std::string& value, const std::string& what, Failure& f) {
+  Fd fd(openBeneath(dirFd, rel, O_WRONLY | O_CLOEXEC | O_NOCTTY));
+  if (fd.fd < 0) {
+    const char* hint = "";
+    if (errno == EXDEV) hint = "something is mounted over it; refusing to write through another mount";
+    else if (errno == ELOOP) hint = "it is a symlink; refusing to follow it";
+    else if (errno == ENOENT) hint = "this kernel has no such file";
+    return sysFail(f, "open " + what, rel, hint);
+  }
+  if (!onProcfs(fd.fd)) {
+    errno = EXDEV;
+    return sysFail(f, "check " + what, rel, "it is not a procfs file");
+  }
+  ssize_t n = write(fd.fd, value.data(), value.size());
+  if (n < 0) return sysFail(f, "write " + what, rel);
+  if (static_cast<size_t>(n) != value.size()) {
+    errno = EIO;
+    return sysFail(f, "write " + what, rel, "short write");
+  }
+  return true;
+}
+
+}  // namespace runts::init
