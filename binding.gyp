@@ -14,6 +14,7 @@
       "addon/common/json.cc",
       "addon/common/proc.cc",
       "addon/common/signals.cc",
+      "addon/common/strict-reader.cc",
       "addon/common/verbs.cc"
     ],
     "native_cflags": ["-std=gnu++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti"]
@@ -21,7 +22,7 @@
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "addon/node/launch.cc", "addon/node/module.cc"],
+      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/launch.cc", "addon/node/module.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["<@(native_cflags)"],

@@ -2,154 +2,208 @@
 
 #include <sys/stat.h>
 
+#include "../common/strict-reader.h"
+
+// The reader of the contract in src/plan/contract.ts: one function per
+// object of it, each taking every field and refusing any other.
+
 namespace runts::init {
 
 namespace {
 
-std::vector<std::string> strings(const json::Value* v) {
-  std::vector<std::string> out;
-  if (!v || !v->isArray()) return out;
-  for (const auto& item : v->items)
-    if (item.isString()) out.push_back(item.text);
-  return out;
+using json::ObjectReader;
+using json::Value;
+
+constexpr const char* kWhat = "launch plan";
+
+// Reads each item of an array member with read(item, itemPath).
+template <typename Fn>
+bool eachItem(ObjectReader& r, const char* key, Fn read) {
+  const Value* list = nullptr;
+  if (!r.array(key, list)) return false;
+  std::string path = r.pathOf(key);
+  for (size_t i = 0; i < list->items.size(); i++)
+    if (!read(list->items[i], ObjectReader::itemPath(path, i))) return false;
+  return true;
 }
 
-bool parseMount(const json::Value& m, Mount& out, Failure& f) {
-  std::string kind = m.str("kind");
+bool readCgroupBind(const Value& v, const std::string& path, CgroupBind& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  return r.str("source", out.source) && r.str("name", out.name) && r.finish();
+}
+
+bool readCgroupLink(const Value& v, const std::string& path, CgroupLink& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  return r.str("name", out.name) && r.str("target", out.target) && r.finish();
+}
+
+bool readMountKind(ObjectReader& r, Mount& out, Failure& f) {
+  std::string kind;
+  if (!r.str("kind", kind)) return false;
   if (kind == "bind") out.kind = MountKind::Bind;
   else if (kind == "fs") out.kind = MountKind::Filesystem;
   else if (kind == "cgroup1") out.kind = MountKind::CgroupV1;
-  else if (kind == "cgroup2") out.kind = MountKind::CgroupV2;
-  else return plainFail(f, "launch plan: unknown mount kind \"" + kind + "\"");
-  out.destination = m.str("destination");
-  out.source = m.str("source");
-  out.type = m.str("type");
-  out.flags = m.u64("flags");
-  out.data = m.str("data");
-  out.remount = m.flag("remount");
-  out.remountFlags = m.u64("remountFlags");
-  if (const json::Value* p = m.get("propagation"); p && p->isArray())
-    for (const auto& item : p->items) out.propagation.push_back(item.asU64());
-  out.recAttrSet = m.u64("recAttrSet");
-  out.recAttrClr = m.u64("recAttrClr");
-  out.sourceIsDir = m.flag("sourceIsDir", true);
-  out.mayCoverProcfs = m.flag("mayCoverProcfs");
-  out.needsPlainDirectory = m.flag("needsPlainDirectory");
-  if (const json::Value* b = m.get("cgroupBinds"); b && b->isArray())
-    for (const auto& item : b->items) out.cgroupBinds.push_back({item.str("source"), item.str("name")});
-  if (const json::Value* l = m.get("cgroupLinks"); l && l->isArray())
-    for (const auto& item : l->items) out.cgroupLinks.push_back({item.str("name"), item.str("target")});
-  if (out.destination.empty() || out.destination[0] != '/')
-    return plainFail(f, "launch plan: mount destination \"" + out.destination + "\" is not absolute");
+  else return plainFail(f, std::string(kWhat) + ": field " + r.pathOf("kind") + " has unknown value \"" + kind + "\"");
   return true;
 }
 
-bool parseDevice(const json::Value& d, Device& out, Failure& f) {
-  out.path = d.str("path");
-  std::string type = d.str("type");
+bool readMount(const Value& v, const std::string& path, Mount& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  bool ok = readMountKind(r, out, f) && r.str("destination", out.destination) && r.str("source", out.source) &&
+            r.str("type", out.type) && r.integer("flags", out.flags) && r.str("data", out.data) &&
+            r.boolean("remount", out.remount) && r.integer("remountFlags", out.remountFlags) &&
+            eachItem(r, "propagation",
+                     [&](const Value& item, const std::string& p) {
+                       int64_t n = 0;
+                       if (!item.isNumber() || (n = item.asI64(-1)) < 0)
+                         return plainFail(f, std::string(kWhat) + ": field " + p + " must be a mount flag");
+                       out.propagation.push_back(static_cast<unsigned long>(n));
+                       return true;
+                     }) &&
+            r.integer("recAttrSet", out.recAttrSet) && r.integer("recAttrClr", out.recAttrClr) &&
+            r.boolean("sourceIsDir", out.sourceIsDir) && r.boolean("mayCoverProcfs", out.mayCoverProcfs) &&
+            r.boolean("needsPlainDirectory", out.needsPlainDirectory) &&
+            eachItem(r, "cgroupBinds",
+                     [&](const Value& item, const std::string& p) {
+                       out.cgroupBinds.emplace_back();
+                       return readCgroupBind(item, p, out.cgroupBinds.back(), f);
+                     }) &&
+            eachItem(r, "cgroupLinks",
+                     [&](const Value& item, const std::string& p) {
+                       out.cgroupLinks.emplace_back();
+                       return readCgroupLink(item, p, out.cgroupLinks.back(), f);
+                     }) &&
+            r.finish();
+  if (!ok) return false;
+  if (out.destination.empty() || out.destination[0] != '/')
+    return plainFail(f, std::string(kWhat) + ": mount destination \"" + out.destination + "\" is not absolute");
+  return true;
+}
+
+bool readDevice(const Value& v, const std::string& path, Device& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  std::string type;
+  if (!r.str("path", out.path) || !r.str("type", type)) return false;
   if (type == "c" || type == "u") out.type = S_IFCHR;
   else if (type == "b") out.type = S_IFBLK;
   else if (type == "p") out.type = S_IFIFO;
-  else return plainFail(f, "launch plan: device " + out.path + " has unknown type \"" + type + "\"");
-  out.major = d.u64("major");
-  out.minor = d.u64("minor");
-  out.mode = static_cast<mode_t>(d.u64("mode", 0666));
-  out.uid = static_cast<uid_t>(d.u64("uid"));
-  out.gid = static_cast<gid_t>(d.u64("gid"));
+  else return plainFail(f, std::string(kWhat) + ": device " + out.path + " has unknown type \"" + type + "\"");
+  return r.integer("major", out.major) && r.integer("minor", out.minor) && r.integer("mode", out.mode) &&
+         r.integer("uid", out.uid) && r.integer("gid", out.gid) && r.finish();
+}
+
+bool readRlimit(const Value& v, const std::string& path, Rlimit& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  return r.str("name", out.name) && r.integer("resource", out.resource) && r.u64String("soft", out.soft) &&
+         r.u64String("hard", out.hard) && r.finish();
+}
+
+bool readCapabilities(ObjectReader& parent, Capabilities& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("capabilities", v)) return false;
+  ObjectReader r(*v, kWhat, parent.pathOf("capabilities"), f);
+  out.set = true;
+  return r.u64String("bounding", out.bounding) && r.u64String("effective", out.effective) &&
+         r.u64String("permitted", out.permitted) && r.u64String("inheritable", out.inheritable) &&
+         r.u64String("ambient", out.ambient) && r.finish();
+}
+
+bool readConsoleSize(ObjectReader& parent, Process& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("consoleSize", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, parent.pathOf("consoleSize"), f);
+  return r.integer("rows", out.consoleRows) && r.integer("cols", out.consoleCols) && r.finish();
+}
+
+bool readProcess(const Value& v, const std::string& path, Process& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  int64_t umask = 0, oom = 0;
+  bool hasUmask = false;
+  bool ok = r.strings("args", out.args) && r.strings("env", out.env) && r.str("cwd", out.cwd) &&
+            r.str("path", out.pathEnv) && r.integer("uid", out.uid) && r.integer("gid", out.gid) &&
+            eachItem(r, "additionalGids",
+                     [&](const Value& item, const std::string& p) {
+                       int64_t g = item.isNumber() ? item.asI64(-1) : -1;
+                       if (g < 0 || g > 0xffffffffLL)
+                         return plainFail(f, std::string(kWhat) + ": field " + p + " must be a gid");
+                       out.additionalGids.push_back(static_cast<gid_t>(g));
+                       return true;
+                     }) &&
+            r.boolean("setGroups", out.setGroups) && r.nullableInt("umask", hasUmask, umask) &&
+            eachItem(r, "rlimits",
+                     [&](const Value& item, const std::string& p) {
+                       out.rlimits.emplace_back();
+                       return readRlimit(item, p, out.rlimits.back(), f);
+                     }) &&
+            readCapabilities(r, out.caps, f) && r.boolean("noNewPrivileges", out.noNewPrivileges) &&
+            r.nullableInt("oomScoreAdj", out.hasOomScoreAdj, oom) && r.boolean("terminal", out.terminal) &&
+            readConsoleSize(r, out, f) && r.integer("preserveFds", out.preserveFds) &&
+            r.boolean("newKeyring", out.newKeyring) && r.finish();
+  if (!ok) return false;
+  out.umask = hasUmask ? static_cast<int>(umask & 07777) : -1;
+  out.oomScoreAdj = static_cast<int>(oom);
+  if (out.args.empty()) return plainFail(f, std::string(kWhat) + ": process.args is empty");
   return true;
 }
 
-void parseProcess(const json::Value& p, Process& out) {
-  out.args = strings(p.get("args"));
-  out.env = strings(p.get("env"));
-  out.cwd = p.str("cwd", "/");
-  out.pathEnv = p.str("path");
-  out.uid = static_cast<uid_t>(p.u64("uid"));
-  out.gid = static_cast<gid_t>(p.u64("gid"));
-  if (const json::Value* g = p.get("additionalGids"); g && g->isArray())
-    for (const auto& item : g->items) out.additionalGids.push_back(static_cast<gid_t>(item.asU64()));
-  out.setGroups = p.flag("setGroups", true);
-  if (const json::Value* u = p.get("umask"); u && u->isNumber()) out.umask = static_cast<int>(u->asI64());
-  if (const json::Value* r = p.get("rlimits"); r && r->isArray()) {
-    for (const auto& item : r->items) {
-      Rlimit rl;
-      rl.name = item.str("name");
-      rl.resource = static_cast<int>(item.i64("resource"));
-      rl.soft = item.u64("soft");
-      rl.hard = item.u64("hard");
-      out.rlimits.push_back(rl);
-    }
-  }
-  if (const json::Value* c = p.get("capabilities"); c && c->isObject()) {
-    out.caps.set = true;
-    out.caps.bounding = c->u64("bounding");
-    out.caps.effective = c->u64("effective");
-    out.caps.permitted = c->u64("permitted");
-    out.caps.inheritable = c->u64("inheritable");
-    out.caps.ambient = c->u64("ambient");
-  }
-  out.noNewPrivileges = p.flag("noNewPrivileges");
-  if (const json::Value* o = p.get("oomScoreAdj"); o && o->isNumber()) {
-    out.hasOomScoreAdj = true;
-    out.oomScoreAdj = static_cast<int>(o->asI64());
-  }
-  out.terminal = p.flag("terminal");
-  if (const json::Value* cs = p.get("consoleSize"); cs && cs->isObject()) {
-    out.consoleRows = static_cast<unsigned short>(cs->u64("rows"));
-    out.consoleCols = static_cast<unsigned short>(cs->u64("cols"));
-  }
-  out.preserveFds = static_cast<int>(p.i64("preserveFds"));
-  out.newKeyring = p.flag("newKeyring", true);
+bool readRootfs(ObjectReader& parent, Plan& plan, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("rootfs", v, true)) return false;
+  plan.setupRootfs = v != nullptr;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "rootfs", f);
+  return r.str("path", plan.rootfs) && r.boolean("noPivot", plan.noPivot) &&
+         r.integer("propagation", plan.rootPropagation) && r.integer("rootfsPropagation", plan.rootfsPropagation) &&
+         r.boolean("readonly", plan.rootReadonly) && r.finish();
+}
+
+bool readJoin(const Value& v, const std::string& path, NamespaceJoin& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  return r.integer("flag", out.flag) && r.str("path", out.path) && r.finish();
+}
+
+bool readSysctl(const Value& v, const std::string& path, Sysctl& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  return r.str("key", out.key) && r.str("path", out.path) && r.str("value", out.value) && r.finish();
 }
 
 }  // namespace
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
-  if (doc.i64("version") != 1) return plainFail(f, "launch plan: unsupported version");
-  plan.id = doc.str("id");
-  plan.cloneFlags = static_cast<int>(doc.i64("cloneFlags"));
-  if (const json::Value* joins = doc.get("joins"); joins && joins->isArray())
-    for (const auto& j : joins->items) plan.joins.push_back({static_cast<int>(j.i64("flag")), j.str("path")});
-  plan.timeOffsets = doc.str("timeOffsets");
-  if (const json::Value* root = doc.get("rootfs"); root && root->isObject()) {
-    plan.setupRootfs = true;
-    plan.rootfs = root->str("path");
-    plan.noPivot = root->flag("noPivot");
-    plan.rootPropagation = root->u64("propagation");
-    plan.rootfsPropagation = root->u64("rootfsPropagation");
-    plan.rootReadonly = root->flag("readonly");
-  }
-  if (const json::Value* mounts = doc.get("mounts"); mounts && mounts->isArray()) {
-    for (const auto& m : mounts->items) {
-      Mount mount;
-      if (!parseMount(m, mount, f)) return false;
-      plan.mounts.push_back(std::move(mount));
-    }
-  }
-  plan.setupDev = doc.flag("setupDev");
-  if (const json::Value* devices = doc.get("devices"); devices && devices->isArray()) {
-    for (const auto& d : devices->items) {
-      Device dev;
-      if (!parseDevice(d, dev, f)) return false;
-      plan.devices.push_back(dev);
-    }
-  }
-  plan.maskedPaths = strings(doc.get("maskedPaths"));
-  plan.readonlyPaths = strings(doc.get("readonlyPaths"));
-  if (const json::Value* s = doc.get("sysctls"); s && s->isArray())
-    for (const auto& item : s->items) plan.sysctls.push_back({item.str("path"), item.str("value"), item.str("key")});
-  if (const json::Value* h = doc.get("hostname"); h && h->isString()) {
-    plan.hasHostname = true;
-    plan.hostname = h->text;
-  }
-  if (const json::Value* d = doc.get("domainname"); d && d->isString()) {
-    plan.hasDomainname = true;
-    plan.domainname = d->text;
-  }
-  plan.forceSafeWalk = doc.flag("forceSafeWalk");
-  if (const json::Value* p = doc.get("process"); p && p->isObject()) parseProcess(*p, plan.process);
-  if (plan.process.args.empty()) return plainFail(f, "launch plan: process.args is empty");
-  return true;
+  ObjectReader r(doc, kWhat, "", f);
+  int64_t version = 0;
+  if (!r.i64("version", version)) return false;
+  if (version != 1) return plainFail(f, "launch plan: unsupported version " + std::to_string(version));
+  const Value* process = nullptr;
+  return r.str("id", plan.id) && r.integer("cloneFlags", plan.cloneFlags) &&
+         eachItem(r, "joins",
+                  [&](const Value& item, const std::string& p) {
+                    plan.joins.emplace_back();
+                    return readJoin(item, p, plan.joins.back(), f);
+                  }) &&
+         r.str("timeOffsets", plan.timeOffsets) && readRootfs(r, plan, f) &&
+         eachItem(r, "mounts",
+                  [&](const Value& item, const std::string& p) {
+                    plan.mounts.emplace_back();
+                    return readMount(item, p, plan.mounts.back(), f);
+                  }) &&
+         r.boolean("setupDev", plan.setupDev) &&
+         eachItem(r, "devices",
+                  [&](const Value& item, const std::string& p) {
+                    plan.devices.emplace_back();
+                    return readDevice(item, p, plan.devices.back(), f);
+                  }) &&
+         r.strings("maskedPaths", plan.maskedPaths) && r.strings("readonlyPaths", plan.readonlyPaths) &&
+         eachItem(r, "sysctls",
+                  [&](const Value& item, const std::string& p) {
+                    plan.sysctls.emplace_back();
+                    return readSysctl(item, p, plan.sysctls.back(), f);
+                  }) &&
+         r.nullableStr("hostname", plan.hasHostname, plan.hostname) &&
+         r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
+         r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
+         readProcess(*process, "process", plan.process, f) && r.finish();
 }
 
 }  // namespace runts::init

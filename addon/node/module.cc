@@ -17,6 +17,7 @@
 #include "../common/proc.h"
 #include "../common/signals.h"
 #include "../common/verbs.h"
+#include "../init/plan.h"
 #include "launch.h"
 
 namespace {
@@ -310,6 +311,22 @@ Napi::Value JsonReformat(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, out);
 }
 
+// Reads a launch plan with runts-init's own reader (addon/init/plan.cc):
+// the contract test feeds it every plan the planner makes, and mutations of
+// them. Returns null, or what the reader refused.
+Napi::Value CheckLaunchPlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "checkLaunchPlan(text)");
+  runts::json::Value doc;
+  std::string err;
+  if (!runts::json::parse(info[0].As<Napi::String>().Utf8Value(), doc, err))
+    return Napi::String::New(env, "launch plan is not valid JSON: " + err);
+  runts::init::Plan plan;
+  Failure f;
+  if (!runts::init::parsePlan(doc, plan, f)) return Napi::String::New(env, f.message());
+  return env.Null();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("launch", Napi::Function::New(env, Launch));
   exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));
@@ -327,6 +344,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitChild", Napi::Function::New(env, WaitChild));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("jsonReformat", Napi::Function::New(env, JsonReformat));
+  exports.Set("checkLaunchPlan", Napi::Function::New(env, CheckLaunchPlan));
   return exports;
 }
 

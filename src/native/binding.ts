@@ -56,6 +56,8 @@ export interface NativeAddon {
   waitChild(pid: number): Promise<ChildExit>;
   setWinsize(fd: number, rows: number, cols: number): void;
   jsonReformat(text: string): string;
+  /** runts-init's plan reader: null, or why it refuses the plan (tests of the plan contract). */
+  checkLaunchPlan(text: string): string | null;
 }
 
 let root: string | undefined;

@@ -115,6 +115,8 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
     sourceIsDir: true,
     mayCoverProcfs: mayCoverProcfs(destination, m.type),
     needsPlainDirectory: needsPlainDirectory(m.type),
+    cgroupBinds: [],
+    cgroupLinks: [],
   };
   if (isBindMount(m.type, m.options)) {
     const source = path.resolve(ctx.bundle, m.source ?? '');
@@ -250,9 +252,9 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     sysctls: planSysctls(config.linux?.sysctl),
     hostname: config.hostname ? config.hostname : null,
     domainname: config.domainname ? config.domainname : null,
+    forceSafeWalk: ctx.forceSafeWalk ?? false,
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
   };
-  if (ctx.forceSafeWalk) plan.forceSafeWalk = true;
   const userNs = ns.created.has('user');
   return {
     plan,

@@ -25,8 +25,8 @@ export interface PlanMount {
   mayCoverProcfs: boolean;
   /** proc and sysfs: the destination must be an ordinary directory, not a symlink. */
   needsPlainDirectory: boolean;
-  cgroupBinds?: { source: string; name: string }[];
-  cgroupLinks?: { name: string; target: string }[];
+  cgroupBinds: { source: string; name: string }[];
+  cgroupLinks: { name: string; target: string }[];
 }
 
 export interface PlanDevice {
@@ -100,7 +100,8 @@ export interface LaunchPlan {
   sysctls: { key: string; path: string; value: string }[];
   hostname: string | null;
   domainname: string | null;
-  forceSafeWalk?: boolean;
+  /** Tests: use the user-space path walk even where openat2 exists. */
+  forceSafeWalk: boolean;
   process: PlanProcess;
 }
 

@@ -1,0 +1,165 @@
+// The launch plan contract (src/plan/contract.ts) against runts-init's
+// reader (addon/init/plan.cc): a plan with every field in use is accepted,
+// and for every field the contract names, removing it, giving it a value of
+// the wrong type, or adding a field beside it is refused, with its path.
+// So the C++ reader takes exactly the fields the contract lists.
+import { describe, expect, it } from 'vitest';
+import { detectLayout } from '../../src/cgroups/layout';
+import { placeContainer } from '../../src/cgroups/placement';
+import { defaultConfig } from '../../src/config/defaults';
+import type { OciConfig } from '../../src/config/types';
+import { native } from '../../src/native/binding';
+import { buildPlan } from '../../src/plan/build';
+import { LAUNCH_PLAN, type Field } from '../../src/plan/contract';
+import { fakeHost } from '../helpers/fake-host';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+const HYBRID = detectLayout(
+  '31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n33 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n',
+  '2:cpu,cpuacct:/\n1:memory:/\n',
+);
+
+/** A plan in which every nullable is set and every array has an item. */
+function fullPlan(): Record<string, Json> {
+  const c = JSON.parse(JSON.stringify(defaultConfig())) as OciConfig;
+  c.process!.consoleSize = { height: 24, width: 80 };
+  c.process!.user = { uid: 1000, gid: 1000, umask: 0o22, additionalGids: [10] };
+  c.process!.oomScoreAdj = 100;
+  c.process!.capabilities!.inheritable = ['CAP_KILL'];
+  c.process!.capabilities!.ambient = ['CAP_KILL'];
+  c.linux!.namespaces!.push({ type: 'user' }, { type: 'time', path: '/proc/1/ns/time' });
+  c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  c.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
+  c.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+  c.domainname = 'example.org';
+  c.mounts!.push({ destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'rslave', 'ro'] });
+  const { plan } = buildPlan(c, {
+    id: 'contract',
+    bundle: '/bundle',
+    host: fakeHost({ '/srv/data': 'dir' }),
+    cgroups: placeContainer(HYBRID, undefined, 'contract'),
+    env: {},
+  });
+  // The checks below look at the first item of each array: put first a
+  // mount that uses every mount field (the cgroup mount has the binds and
+  // links, the /data bind the propagation changes).
+  const cgroup = plan.mounts.find((m) => m.kind === 'cgroup1')!;
+  cgroup.propagation = plan.mounts.find((m) => m.destination === '/data')!.propagation;
+  plan.mounts = [cgroup, ...plan.mounts.filter((m) => m !== cgroup)];
+  return JSON.parse(JSON.stringify(plan)) as Record<string, Json>;
+}
+
+const check = (plan: unknown) => native().checkLaunchPlan(JSON.stringify(plan));
+
+interface Site {
+  path: string;
+  field: Field;
+  parent: Record<string, Json>;
+  key: string;
+}
+
+/** Every field of the contract, found in the plan (arrays: their first item). */
+function sites(field: Field, value: Json, path: string, out: Site[]): void {
+  if (field.kind === 'nullable') return sites(field.of, value, path, out);
+  if (field.kind === 'array' && Array.isArray(value) && value.length) {
+    return sites(field.of, value[0]!, `${path}[0]`, out);
+  }
+  if (field.kind !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  for (const [key, sub] of Object.entries(field.fields)) {
+    const p = path ? `${path}.${key}` : key;
+    out.push({ path: p, field: sub, parent: value, key });
+    sites(sub, value[key] ?? null, p, out);
+  }
+}
+
+function wrongValue(field: Field): Json {
+  switch (field.kind) {
+    case 'string':
+    case 'uint64':
+    case 'enum':
+      return 42;
+    case 'int':
+    case 'literal':
+      return 'x';
+    case 'bool':
+      return 1;
+    case 'array':
+      return {};
+    case 'object':
+      return [];
+    case 'nullable':
+      return field.of.kind === 'object' ? 7 : wrongValue(field.of);
+  }
+}
+
+describe('launch plan contract', () => {
+  const plan = fullPlan();
+  const all: Site[] = [];
+  sites(LAUNCH_PLAN, plan, '', all);
+
+  it('the C++ reader accepts a plan with every field in use', () => {
+    expect(check(plan)).toBeNull();
+  });
+
+  it('the full plan exercises every field of the contract', () => {
+    const unused: string[] = [];
+    const walk = (field: Field, value: Json, path: string): void => {
+      if (field.kind === 'nullable') {
+        if (value === null) unused.push(`${path} (null)`);
+        else walk(field.of, value, path);
+      } else if (field.kind === 'array') {
+        if (!Array.isArray(value) || value.length === 0) unused.push(`${path} (empty)`);
+        else walk(field.of, value[0]!, `${path}[0]`);
+      } else if (field.kind === 'object' && value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [k, sub] of Object.entries(field.fields)) walk(sub, value[k] ?? null, path ? `${path}.${k}` : k);
+      }
+    };
+    walk(LAUNCH_PLAN, plan, '');
+    expect(unused).toEqual([]);
+    const count = (f: Field): number =>
+      f.kind === 'object'
+        ? Object.values(f.fields).reduce((n, sub) => n + 1 + count(sub), 0)
+        : f.kind === 'array' || f.kind === 'nullable'
+          ? count(f.of)
+          : 0;
+    expect(all.length).toBe(count(LAUNCH_PLAN));
+  });
+
+  it.each(all.map((s) => [s.path, s] as const))('refuses the plan without %s', (path, site) => {
+    const saved = site.parent[site.key]!;
+    delete site.parent[site.key];
+    try {
+      expect(check(plan)).toContain(`field ${path} is missing`);
+    } finally {
+      site.parent[site.key] = saved;
+    }
+  });
+
+  it.each(all.map((s) => [s.path, s] as const))('refuses a value of the wrong type at %s', (path, site) => {
+    const saved = site.parent[site.key]!;
+    site.parent[site.key] = wrongValue(site.field);
+    try {
+      const error = check(plan);
+      expect(error).not.toBeNull();
+      expect(error).toContain(path === 'version' ? 'version' : path);
+    } finally {
+      site.parent[site.key] = saved;
+    }
+  });
+
+  const objects = [...new Set(all.map((s) => s.parent))];
+  it.each(objects.map((o, i) => [all.find((s) => s.parent === o)!.path.replace(/\.?[^.]*$/, '') || '(top)', i] as const))(
+    'refuses an unknown field in %s',
+    (where, i) => {
+      const target = objects[i]!;
+      target.bogus = 1;
+      try {
+        expect(check(plan)).toContain(`unknown field ${where === '(top)' ? '' : `${where}.`}bogus`);
+      } finally {
+        delete target.bogus;
+      }
+    },
+  );
+});
