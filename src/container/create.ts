@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createCgroups, removeCgroups, type CreatedCgroup } from '../cgroups/create';
 import { hostLayout } from '../cgroups/layout';
 import { placeContainer, type CgroupPlacement } from '../cgroups/placement';
-import { readConfigFile } from '../config/load';
+import { readConfigFile, requireConfigObject } from '../config/load';
 import { semanticProblems } from '../config/semantic';
 import type { ContainerState, OciConfig } from '../config/types';
 import { schemaProblems } from '../config/validate';
@@ -71,6 +71,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   let file = 'config';
   if (opts.config) config = opts.config;
   else ({ config, file } = readConfigFile(bundle));
+  requireConfigObject(config, file);
   const problems: ConfigProblem[] = schemaProblems(config);
   const semantic = semanticProblems(config, {
     bundle,

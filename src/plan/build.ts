@@ -10,6 +10,7 @@ import type { HostProbe } from './host';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { RLIMITS, uint64String } from './rlimits';
+import { own } from '../lookup';
 import type {
   LaunchExtras,
   LaunchPlan,
@@ -60,7 +61,7 @@ function namespaces(config: OciConfig): { cloneFlags: number; joins: PlanNamespa
   const joins: PlanNamespaceJoin[] = [];
   const created = new Set<NamespaceType>();
   for (const ns of config.linux?.namespaces ?? []) {
-    const flag = CLONE_FLAGS[ns.type];
+    const flag = own(CLONE_FLAGS, ns.type) ?? 0;
     if (ns.path) joins.push({ flag, path: ns.path });
     else {
       cloneFlags |= flag;
@@ -181,7 +182,7 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
     umask: user.umask ?? null,
     rlimits: (process.rlimits ?? []).map((r) => ({
       name: r.type,
-      resource: RLIMITS[r.type] ?? -1,
+      resource: own(RLIMITS, r.type) ?? -1,
       soft: uint64String(r.soft),
       hard: uint64String(r.hard),
     })),
@@ -203,7 +204,7 @@ function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
     path: rootPath,
     noPivot: ctx.noPivot ?? false,
     propagation: MS.REC | (keepPrivate ? MS.PRIVATE : MS.SLAVE),
-    rootfsPropagation: propagation ? (ROOTFS_PROPAGATION[propagation] ?? 0) : 0,
+    rootfsPropagation: propagation ? (own(ROOTFS_PROPAGATION, propagation) ?? 0) : 0,
     readonly: config.root?.readonly ?? false,
   };
 }
