@@ -56,6 +56,8 @@ export interface NativeAddon {
   waitChild(pid: number): Promise<ChildExit>;
   setWinsize(fd: number, rows: number, cols: number): void;
   jsonReformat(text: string): string;
+  /** Where delete looks for a container whose record is damaged: /runts/<id> in every hierarchy ("" for an absent file). */
+  defaultCgroupPlacement(id: string): { dirs: string[]; procsFile: string; freezerFile: string; killFile: string };
 }
 
 let root: string | undefined;
