@@ -262,7 +262,8 @@ void RecordLock::release() {
 
 bool RecordLock::acquire(const std::string& stateDir, const std::string& id, Failure& f) {
   std::string path = stateDir + "/lock";
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a lock replaced by a symlink must not create or open a file elsewhere.
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd_ < 0) {
     if (errno == ENOENT) return plainFail(f, "container \"" + id + "\" does not exist");
     return sysFail(f, "open lock", path);

@@ -133,7 +133,8 @@ bool removeFlatDir(const std::string& dir, Failure& f) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     std::string p = dir + "/" + name;
-    if (unlink(p.c_str()) < 0 && errno != ENOENT) {
+    // An empty directory where runts keeps files is damage too: remove it.
+    if (unlink(p.c_str()) < 0 && errno != ENOENT && !(errno == EISDIR && rmdir(p.c_str()) == 0)) {
       int err = errno;
       closedir(d);
       errno = err;

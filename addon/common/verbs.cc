@@ -214,11 +214,19 @@ bool startVerb(const VerbOptions& o, const std::string& id, Failure& f) {
     case Status::Creating: return plainFail(f, "container \"" + id + "\" is still being created");
   }
   std::string fifo = rec.stateDir + "/exec.fifo";
-  int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  // O_NOFOLLOW and the FIFO check: an exec.fifo replaced by a symlink or a
+  // file must not get start's byte written into something else.
+  int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENXIO)
       return plainFail(f, "container \"" + id + "\" cannot be started: its init process exited before start");
     return sysFail(f, "open exec fifo", fifo);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return sysFail(f, "open exec fifo", fifo, "it is not a FIFO: the state directory was tampered with");
   }
   ssize_t n = write(fd, "0", 1);
   int e = errno;

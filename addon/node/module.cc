@@ -190,7 +190,7 @@ Napi::Value LockStateDir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!checkStrings(info, 1)) return throwType(env, "lockStateDir(dir)");
   std::string path = info[0].As<Napi::String>().Utf8Value() + "/lock";
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   Failure f;
   if (fd < 0) {
     runts::sysFail(f, "open lock", path);

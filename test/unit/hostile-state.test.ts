@@ -3,7 +3,7 @@
 // hangs or reads without bound, and no path or pid from the record is acted
 // on unless it is the container's.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -193,6 +193,45 @@ describe('paths and pids read back from state.json are confined', () => {
     expect(native().validateContainerId('a,b')).toBeNull();
     expect(native().validateContainerId('a+b-c.d_e')).toBeNull();
     expect(native().validateContainerId('a*b')).toMatch(/invalid container id "a\*b"/);
+  });
+});
+
+describe('a tampered state directory', () => {
+  it('start does not write into an exec.fifo replaced by a file or a symlink', async () => {
+    const { pid, startTime } = await sleeper();
+    const target = path.join(root, 'target');
+    writeFileSync(target, 'unchanged');
+    for (const [id, make] of [
+      ['ho-fifo-file', (f: string) => writeFileSync(f, '')],
+      ['ho-fifo-link', (f: string) => symlinkSync(target, f)],
+    ] as const) {
+      const dir = path.join(root, id);
+      mkdirSync(dir);
+      writeRecord(dir, sound(id, {}, pid, startTime));
+      make(path.join(dir, 'exec.fifo'));
+      expect(JSON.parse(native().state(root, id)).status).toBe('created');
+      expect(() => native().start(root, id)).toThrow(/open exec fifo .*exec\.fifo: (Invalid argument: it is not a FIFO|Too many levels of symbolic links)/);
+    }
+    expect(readFileSync(target, 'utf8')).toBe('unchanged');
+  });
+
+  it('a lock replaced by a symlink is not followed', () => {
+    const id = 'ho-lock';
+    const dir = path.join(root, id);
+    mkdirSync(dir);
+    writeRecord(dir, sound(id));
+    const target = path.join(root, 'created-by-lock');
+    symlinkSync(target, path.join(dir, 'lock'));
+    expect(() => native().delete(root, id, true)).toThrow(/open lock .*: Too many levels of symbolic links/);
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a state.json that is a directory: damaged, and delete --force removes it', () => {
+    const id = 'ho-dir';
+    dirWith(id, (f) => mkdirSync(f));
+    expect(() => native().state(root, id)).toThrow(/it is a directory, not a regular file/);
+    native().delete(root, id, true);
+    expect(existsSync(path.join(root, id))).toBe(false);
   });
 });
 
