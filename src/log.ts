@@ -15,6 +15,21 @@ export interface LogOptions {
   debug?: boolean;
 }
 
+/**
+ * Text from outside (an id, a path, a value from config.json) is part of
+ * many messages: its control characters (C0, DEL, C1) are escaped, so that it
+ * can neither start a forged line in a log nor send escape sequences to a
+ * terminal. The newlines runts puts between an error and its details are
+ * added after this.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 function timestamp(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -63,11 +78,13 @@ export class Logger {
   }
 
   warn(msg: string): void {
-    this.emit('warning', msg, `runts: warning: ${msg}\n`);
+    const safe = printable(msg);
+    this.emit('warning', safe, `runts: warning: ${safe}\n`);
   }
 
   error(msg: string, details: readonly string[] = []): void {
-    const full = details.length ? `${msg}\n${details.map((d) => `  ${d}`).join('\n')}` : msg;
+    const safe = printable(msg);
+    const full = details.length ? `${safe}\n${details.map((d) => `  ${printable(d)}`).join('\n')}` : safe;
     this.emit('error', full, `runts: ${full}\n`);
   }
 }

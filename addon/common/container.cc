@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <initializer_list>
 
 #include "fsutil.h"
 #include "proc.h"
@@ -29,38 +31,150 @@ bool ContainerRecord::needsNode(const std::string& verb) const {
   return false;
 }
 
+// runc's rule is ^[\w+-\.]+$: in that character class "+-\." is a range,
+// from '+' to '.', so ',' is allowed too. runts adds: no "..", at most 1024 bytes.
 bool validateContainerId(const std::string& id, Failure& f) {
   if (id.empty()) return plainFail(f, "container id must not be empty");
   if (id.size() > 1024) return plainFail(f, "container id is longer than 1024 bytes");
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '+' || c == '-' || c == '.';
+              (c >= '+' && c <= '.');
     if (!ok)
-      return plainFail(f, "invalid container id \"" + id +
-                              "\": use only letters, digits and _ + - . (no '/' or spaces)");
+      return plainFail(f, "invalid container id " + quoted(id) +
+                              ": use only letters, digits and _ + - . (no '/' or spaces)");
   }
   if (id.find("..") != std::string::npos || id == ".")
-    return plainFail(f, "invalid container id \"" + id + "\": it must not be '.' or contain '..'");
+    return plainFail(f, "invalid container id " + quoted(id) + ": it must not be '.' or contain '..'");
   return true;
 }
 
 std::string stateDirFor(const std::string& root, const std::string& id) { return root + "/" + id; }
 
-static void readCgroups(const json::Value& priv, ContainerRecord& rec) {
-  if (const json::Value* list = priv.get("cgroups"); list && list->isArray()) {
-    for (const auto& item : list->items) {
-      CgroupDir d;
-      d.path = item.str("path");
-      d.created = item.flag("created");
-      if (!d.path.empty()) rec.cgroups.push_back(d);
-    }
+namespace {
+
+// Collects what is wrong with a record; the first problem is the one named.
+struct Damage {
+  std::string& out;
+  void operator()(const std::string& field, const std::string& what) {
+    if (out.empty()) out = field + " " + what;
   }
-  rec.procsFile = priv.str("procsFile");
-  rec.killFile = priv.str("killFile");
-  rec.freezerFile = priv.str("freezerFile");
+};
+
+bool isUnsigned(const json::Value* v) {
+  if (!v || (!v->isNumber() && !v->isString()) || v->text.empty()) return false;
+  return v->text.find_first_not_of("0123456789") == std::string::npos;
 }
 
-bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f) {
+// An optional string field: absent is fine, present must be a string.
+std::string optionalString(const json::Value& obj, const char* key, const std::string& field, Damage& damage) {
+  const json::Value* v = obj.get(key);
+  if (!v) return "";
+  if (!v->isString()) {
+    damage(field, "is not a string");
+    return "";
+  }
+  return v->text;
+}
+
+// A file of a confined cgroup directory: one of the container's own.
+bool isFileOf(const ContainerRecord& rec, const std::string& file, std::initializer_list<const char*> names) {
+  for (const auto& d : rec.cgroups)
+    for (const char* n : names)
+      if (file == d.path + "/" + n) return true;
+  return false;
+}
+
+void readCgroups(const json::Value& priv, ContainerRecord& rec, Damage& damage) {
+  const json::Value* list = priv.get("cgroups");
+  if (list && !list->isArray()) damage("runts.cgroups", "is not an array");
+  if (list && list->isArray()) {
+    for (size_t i = 0; i < list->items.size(); i++) {
+      const json::Value& item = list->items[i];
+      std::string field = "runts.cgroups[" + std::to_string(i) + "]";
+      const json::Value* path = item.get("path");
+      const json::Value* created = item.get("created");
+      if (!item.isObject() || !path || !path->isString() || !created || created->type != json::Type::Bool) {
+        damage(field, "is not {\"path\": string, \"created\": boolean}");
+        continue;
+      }
+      std::string why;
+      if (!confinedCgroupDir(rec.layout, path->text, why)) {
+        damage(field + ".path " + quoted(path->text), why);
+        continue;
+      }
+      rec.cgroups.push_back(CgroupDir{path->text, created->boolean});
+    }
+  }
+  struct FileField {
+    const char* key;
+    std::string* out;
+    std::initializer_list<const char*> names;
+  };
+  for (const FileField& ff : {FileField{"procsFile", &rec.procsFile, {"cgroup.procs"}},
+                              FileField{"killFile", &rec.killFile, {"cgroup.kill"}},
+                              FileField{"freezerFile", &rec.freezerFile, {"cgroup.freeze", "freezer.state"}}}) {
+    std::string field = std::string("runts.") + ff.key;
+    std::string v = optionalString(priv, ff.key, field, damage);
+    if (v.empty()) continue;
+    if (!isFileOf(rec, v, ff.names)) {
+      damage(field + " " + quoted(v), "is not a file of the container's own cgroups");
+      continue;
+    }
+    *ff.out = v;
+  }
+}
+
+void readPrivate(const json::Value& priv, ContainerRecord& rec, Damage& damage) {
+  const json::Value* pst = priv.get("pidStartTime");
+  if (pst && !isUnsigned(pst)) damage("runts.pidStartTime", "is not a start time");
+  else if (pst) rec.pidStartTime = pst->asU64();
+  const json::Value* cpid = priv.get("creatorPid");
+  if (!cpid || !cpid->isNumber() || !isUnsigned(cpid)) damage("runts.creatorPid", "is not a pid");
+  else rec.creatorPid = static_cast<pid_t>(cpid->asI64());
+  const json::Value* cst = priv.get("creatorStartTime");
+  if (!isUnsigned(cst)) damage("runts.creatorStartTime", "is not a start time");
+  else rec.creatorStartTime = cst->asU64();
+  readCgroups(priv, rec, damage);
+  if (const json::Value* nn = priv.get("needsNodeFor"); nn) {
+    if (!nn->isArray()) damage("runts.needsNodeFor", "is not an array");
+    else
+      for (const auto& v : nn->items)
+        if (v.isString()) rec.needsNodeFor.push_back(v.text);
+  }
+}
+
+// Fills rec from the parsed record, checking every field a verb acts on.
+void readFields(ContainerRecord& rec) {
+  Damage damage{rec.damage};
+  const json::Value& doc = rec.doc;
+  if (!doc.isObject()) {
+    damage("the record", "is not a JSON object");
+  } else {
+    const json::Value* status = doc.get("status");
+    if (!status || !status->isString() || (status->text != "creating" && status->text != "created"))
+      damage("status", "is not \"creating\" or \"created\"");
+    else
+      rec.storedStatus = status->text;
+    const json::Value* pid = doc.get("pid");
+    if (!pid || !pid->isNumber() || !isUnsigned(pid) || pid->asI64(-1) > INT32_MAX)
+      damage("pid", "is not a pid");
+    else
+      rec.pid = static_cast<pid_t>(pid->asI64());
+    const json::Value* priv = doc.get("runts");
+    if (!priv || !priv->isObject()) damage("runts", "is not an object");
+    else readPrivate(*priv, rec, damage);
+  }
+  // A damaged record tells nothing reliable about the process: its pid is
+  // never signalled (delete finds the container through its cgroups).
+  if (!rec.damage.empty()) {
+    rec.pid = 0;
+    rec.storedStatus = "created";
+  }
+}
+
+}  // namespace
+
+bool loadRecordEvenDamaged(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f) {
   if (!validateContainerId(id, f)) return false;
   rec = ContainerRecord{};
   rec.id = id;
@@ -70,30 +184,34 @@ bool loadRecord(const std::string& root, const std::string& id, ContainerRecord&
     if (errno == ENOENT) return plainFail(f, "container \"" + id + "\" does not exist");
     return sysFail(f, "stat", rec.stateDir);
   }
+  rec.layout = hostCgroupLayout();
   std::string text;
   std::string path = rec.stateDir + "/state.json";
-  if (!readFile(path, text, f)) {
-    if (f.err == ENOENT) {
-      f = Failure{};
-      return true;  // an interrupted create: a directory without a record
-    }
-    return false;
+  Failure readFailure;
+  if (!readRegularFile(path, kMaxDocumentBytes, true, text, readFailure)) {
+    if (readFailure.err == ENOENT) return true;  // an interrupted create: a directory without a record
+    rec.damage = "it cannot be read (" + readFailure.message() + ")";
+  } else {
+    std::string err;
+    if (json::parse(text, rec.doc, err)) readFields(rec);
+    else rec.damage = "it is not valid JSON (" + err + ")";
   }
-  std::string err;
-  if (!json::parse(text, rec.doc, err))
-    return plainFail(f, "state file " + path + " is corrupt (" + err + "); `runts delete --force " + id +
-                            "` removes it");
-  rec.storedStatus = rec.doc.str("status");
-  rec.pid = static_cast<pid_t>(rec.doc.i64("pid"));
-  if (const json::Value* priv = rec.doc.get("runts")) {
-    rec.pidStartTime = priv->u64("pidStartTime");
-    rec.creatorPid = static_cast<pid_t>(priv->i64("creatorPid"));
-    rec.creatorStartTime = priv->u64("creatorStartTime");
-    readCgroups(*priv, rec);
-    if (const json::Value* nn = priv->get("needsNodeFor"); nn && nn->isArray())
-      for (const auto& v : nn->items)
-        if (v.isString()) rec.needsNodeFor.push_back(v.text);
+  if (!rec.damage.empty()) {
+    rec.doc = json::Value{};
+    rec.storedStatus = "created";
+    rec.pid = 0;
   }
+  return true;
+}
+
+std::string damagedMessage(const ContainerRecord& rec) {
+  return "state file " + rec.stateDir + "/state.json is damaged: " + rec.damage + "; `runts delete --force " + rec.id +
+         "` removes the container";
+}
+
+bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f) {
+  if (!loadRecordEvenDamaged(root, id, rec, f)) return false;
+  if (!rec.damage.empty()) return plainFail(f, damagedMessage(rec));
   return true;
 }
 
@@ -144,7 +262,8 @@ void RecordLock::release() {
 
 bool RecordLock::acquire(const std::string& stateDir, const std::string& id, Failure& f) {
   std::string path = stateDir + "/lock";
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // O_NOFOLLOW: a lock replaced by a symlink must not create or open a file elsewhere.
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd_ < 0) {
     if (errno == ENOENT) return plainFail(f, "container \"" + id + "\" does not exist");
     return sysFail(f, "open lock", path);

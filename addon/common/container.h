@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cgroupfs.h"
 #include "failure.h"
 #include "json.h"
 
@@ -38,8 +39,16 @@ struct ContainerRecord {
   // Work that only the TypeScript side can do (hooks): the launcher hands
   // such verbs to Node instead of running them natively.
   std::vector<std::string> needsNodeFor;
+  // Why state.json cannot be trusted as a whole ("" when it can): not a
+  // regular file, too big, not JSON, a field of the wrong type, or a path
+  // outside the cgroup mounts. Only the fields that passed are filled in.
+  std::string damage;
+  // The host's hierarchies, against which the cgroup paths were confined.
+  CgroupLayout layout;
 
   bool needsNode(const std::string& verb) const;
+  // No record at all (an interrupted create), or a damaged one.
+  bool unreliable() const { return storedStatus.empty() || !damage.empty(); }
 };
 
 // runc's rule for ids, plus: no "..", at most 1024 bytes.
@@ -49,8 +58,16 @@ std::string stateDirFor(const std::string& root, const std::string& id);
 
 // Loads <root>/<id>/state.json. A missing container is a failure whose
 // message says so; a directory without a record (an interrupted create) loads
-// as an empty record with storedStatus "".
+// as an empty record with storedStatus "". A damaged record is a failure
+// that names the damage and says that `delete --force` removes it.
 bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f);
+
+// loadRecord for delete: a damaged record loads with rec.damage set and only
+// its trustworthy fields filled in.
+bool loadRecordEvenDamaged(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f);
+
+// The message for a damaged record.
+std::string damagedMessage(const ContainerRecord& rec);
 
 Status liveStatus(const ContainerRecord& rec);
 

@@ -24,4 +24,13 @@ bool sysFail(Failure& f, std::string step, std::string path = "", std::string de
 // A failure that is not a system call's error.
 bool plainFail(Failure& f, std::string message, int exitCode = 1);
 
+// s in double quotes, for a message: quotes, backslashes and control
+// characters (C0, DEL and C1 in UTF-8) escaped, so that text from outside (an
+// id, a path from state.json) can neither start a new log line nor send a
+// terminal escape sequence.
+std::string quoted(const std::string& s);
+// The same escapes without the quotes, for a whole message (as printable()
+// in src/log.ts).
+std::string printable(const std::string& s);
+
 }  // namespace runts

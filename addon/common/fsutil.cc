@@ -6,12 +6,48 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 
 namespace runts {
 
-bool readFile(const std::string& path, std::string& out, Failure& f) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return sysFail(f, "open", path);
+namespace {
+
+const char* fileKind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+std::string mib(size_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MiB"; }
+
+}  // namespace
+
+bool readRegularFile(const std::string& path, size_t limit, bool noFollow, std::string& out, Failure& f) {
+  int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0));
+  if (fd < 0) {
+    if (errno == ELOOP && noFollow) return sysFail(f, "open", path, "it is a symlink, and runts wrote a regular file there");
+    return sysFail(f, "open", path);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return sysFail(f, "stat", path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return sysFail(f, "read", path, std::string("it is ") + fileKind(st.st_mode) + ", not a regular file");
+  }
+  if (static_cast<uint64_t>(st.st_size) > limit) {
+    close(fd);
+    errno = EFBIG;
+    return sysFail(f, "read", path, "it is above runts' limit of " + mib(limit) + " for a file it reads");
+  }
   out.clear();
   char buf[8192];
   for (;;) {
@@ -24,10 +60,20 @@ bool readFile(const std::string& path, std::string& out, Failure& f) {
       return sysFail(f, "read", path);
     }
     if (n == 0) break;
+    // procfs and cgroupfs files report size 0: the bound applies as they are read.
+    if (out.size() + static_cast<size_t>(n) > limit) {
+      close(fd);
+      errno = EFBIG;
+      return sysFail(f, "read", path, "it is above runts' limit of " + mib(limit) + " for a file it reads");
+    }
     out.append(buf, static_cast<size_t>(n));
   }
   close(fd);
   return true;
+}
+
+bool readFile(const std::string& path, std::string& out, Failure& f) {
+  return readRegularFile(path, kMaxDocumentBytes, false, out, f);
 }
 
 static bool writeAll(int fd, const std::string& content) {
@@ -87,7 +133,8 @@ bool removeFlatDir(const std::string& dir, Failure& f) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     std::string p = dir + "/" + name;
-    if (unlink(p.c_str()) < 0 && errno != ENOENT) {
+    // An empty directory where runts keeps files is damage too: remove it.
+    if (unlink(p.c_str()) < 0 && errno != ENOENT && !(errno == EISDIR && rmdir(p.c_str()) == 0)) {
       int err = errno;
       closedir(d);
       errno = err;

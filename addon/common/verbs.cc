@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "cgroupfs.h"
 #include "container.h"
 #include "fsutil.h"
 #include "proc.h"
@@ -73,8 +74,28 @@ bool signalAllProcesses(const ContainerRecord& rec, int sig, Failure& f) {
   return true;
 }
 
-bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
+// The recorded pid is signalled only while it is a member of the container's
+// cgroups: a record edited to name another process (with its start time)
+// must not turn kill or delete into a way to signal it.
+bool pidIsContainers(const ContainerRecord& rec) {
+  if (rec.cgroups.empty()) return true;  // a host without cgroups
+  for (const auto& d : rec.cgroups)
+    if (processInCgroup(rec.layout, rec.pid, d.path)) return true;
+  return false;
+}
+
+int openContainerPidfd(const ContainerRecord& rec) {
   int fd = pidfdOpenVerified(rec.pid, rec.pidStartTime);
+  // Checked after the pidfd is open, so the pid cannot be recycled in between.
+  if (fd >= 0 && !pidIsContainers(rec)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
+  int fd = openContainerPidfd(rec);
   if (fd < 0) return plainFail(f, "container \"" + rec.id + "\" is not running");
   if (pidfdSendSignal(fd, sig) < 0) {
     int e = errno;
@@ -88,20 +109,58 @@ bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
 
 // Kills the init and everything else in the container's cgroup, then waits
 // until they are gone so that the cgroups can be removed.
+// Every process in any of the container's cgroups (a process that moved
+// within one hierarchy shows only there).
+std::vector<pid_t> cgroupMembers(const ContainerRecord& rec) {
+  std::vector<pid_t> pids = listCgroupPids(rec.procsFile);
+  for (const auto& d : rec.cgroups)
+    for (pid_t p : listCgroupPids(d.path + "/cgroup.procs")) pids.push_back(p);
+  return pids;
+}
+
+void killMembers(const ContainerRecord& rec) {
+  Failure ignored;
+  if (!rec.procsFile.empty()) signalAllProcesses(rec, SIGKILL, ignored);
+  for (pid_t pid : cgroupMembers(rec)) {
+    int fd = pidfdOpen(pid);
+    if (fd < 0) continue;
+    pidfdSendSignal(fd, SIGKILL);
+    close(fd);
+  }
+}
+
 void killEverything(const ContainerRecord& rec) {
-  int fd = pidfdOpenVerified(rec.pid, rec.pidStartTime);
+  int fd = openContainerPidfd(rec);
   if (fd >= 0) {
     pidfdSendSignal(fd, SIGKILL);
     pidfdWaitExit(fd, kExitWaitMs);
     close(fd);
   }
-  if (rec.procsFile.empty()) return;
   for (int waited = 0; waited < kExitWaitMs; waited += 10) {
-    if (listCgroupPids(rec.procsFile).empty()) return;
-    Failure ignored;
-    signalAllProcesses(rec, SIGKILL, ignored);
+    if (cgroupMembers(rec).empty()) return;
+    killMembers(rec);
     sleepMs(10);
   }
+}
+
+// A record that is damaged or missing cannot say where the container is:
+// look where create puts a container by default (/runts/<id>) as well. What
+// is found there is runts' own placement, so it is removed. A container with
+// its own linux.cgroupsPath is found only through the parts of its record
+// that are intact.
+void addDefaultPlacement(ContainerRecord& rec) {
+  DefaultPlacement p = defaultPlacement(rec.layout, rec.id);
+  for (const auto& dir : p.dirs) {
+    bool listed = false;
+    for (const auto& d : rec.cgroups) listed = listed || d.path == dir;
+    std::string why;
+    if (listed || !pathExists(dir) || !confinedCgroupDir(rec.layout, dir, why)) continue;
+    rec.cgroups.push_back(CgroupDir{dir, true});
+  }
+  auto present = [](const std::string& file) { return !file.empty() && pathExists(file) ? file : std::string(); };
+  if (rec.procsFile.empty()) rec.procsFile = present(p.procsFile);
+  if (rec.freezerFile.empty()) rec.freezerFile = present(p.freezerFile);
+  if (rec.killFile.empty()) rec.killFile = present(p.killFile);
 }
 
 bool removeCgroups(const ContainerRecord& rec, Failure& f) {
@@ -155,11 +214,19 @@ bool startVerb(const VerbOptions& o, const std::string& id, Failure& f) {
     case Status::Creating: return plainFail(f, "container \"" + id + "\" is still being created");
   }
   std::string fifo = rec.stateDir + "/exec.fifo";
-  int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  // O_NOFOLLOW and the FIFO check: an exec.fifo replaced by a symlink or a
+  // file must not get start's byte written into something else.
+  int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENXIO)
       return plainFail(f, "container \"" + id + "\" cannot be started: its init process exited before start");
     return sysFail(f, "open exec fifo", fifo);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return sysFail(f, "open exec fifo", fifo, "it is not a FIFO: the state directory was tampered with");
   }
   ssize_t n = write(fd, "0", 1);
   int e = errno;
@@ -196,9 +263,13 @@ bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure
   RecordLock lock;
   if (!lock.acquire(dir, id, f)) return false;
   ContainerRecord rec;
-  if (!loadRecord(o.root, id, rec, f)) return false;
-  if (handOff(o, rec, "delete", f)) return false;
+  if (!loadRecordEvenDamaged(o.root, id, rec, f)) return false;
+  if (!rec.damage.empty() && !force) return plainFail(f, damagedMessage(rec));
+  if (rec.damage.empty() && handOff(o, rec, "delete", f)) return false;
+  if (rec.unreliable()) addDefaultPlacement(rec);
   Status s = liveStatus(rec);
+  // Without a record, what is alive in the container's cgroups says whether it runs.
+  if (rec.storedStatus.empty() && !cgroupMembers(rec).empty()) s = Status::Running;
   if (!force && (s == Status::Running || s == Status::Paused))
     return plainFail(f, "cannot delete container \"" + id + "\" that is not stopped: " + statusName(s) +
                             " (stop it with `runts kill`, or use `runts delete --force`)");

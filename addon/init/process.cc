@@ -271,8 +271,15 @@ bool enterCwd(const Process& p, Failure& f) {
   return true;
 }
 
+// Go's exec.LookPath, which runc uses, with runc's environment: PATH is the
+// container's (process.env) and nothing else. An empty or missing PATH
+// searches nowhere (Go splits "" into no directories: the cwd is not
+// searched), and a match through a relative entry ("", ".", "bin") is
+// refused as Go >= 1.19 does (exec.ErrDot). The names are quoted as Go's
+// strconv.Quote does, so a name with a newline stays on its line.
 bool lookupExecutable(const Process& p, std::string& path, Failure& f) {
   const std::string& name = p.args[0];
+  const std::string shown = "exec: " + quoted(name) + ": ";
   int err = ENOENT;
   if (name.find('/') != std::string::npos) {
     if (isExecutableFile(name, err)) {
@@ -280,27 +287,28 @@ bool lookupExecutable(const Process& p, std::string& path, Failure& f) {
       return true;
     }
     errno = err;
-    if (err == EACCES) return plainFail(f, "exec: \"" + name + "\": permission denied", 126);
-    return plainFail(f, "exec: \"" + name + "\": stat " + name + ": " + strerror(err), 127);
+    if (err == EACCES) return plainFail(f, shown + "permission denied", 126);
+    return plainFail(f, shown + "stat " + printable(name) + ": " + strerror(err), 127);
   }
-  std::string list = p.pathEnv;
+  const std::string& list = p.pathEnv;
   size_t start = 0;
   bool denied = false;
-  while (start <= list.size()) {
+  while (!list.empty() && start <= list.size()) {
     size_t end = list.find(':', start);
     if (end == std::string::npos) end = list.size();
     std::string dir = list.substr(start, end - start);
+    start = end + 1;
     if (dir.empty()) dir = ".";
     std::string candidate = dir + "/" + name;
     if (isExecutableFile(candidate, err)) {
+      if (dir[0] != '/') return plainFail(f, shown + "cannot run executable found relative to current directory", 127);
       path = candidate;
       return true;
     }
     if (err == EACCES) denied = true;
-    start = end + 1;
   }
-  if (denied) return plainFail(f, "exec: \"" + name + "\": permission denied", 126);
-  return plainFail(f, "exec: \"" + name + "\": executable file not found in $PATH", 127);
+  if (denied) return plainFail(f, shown + "permission denied", 126);
+  return plainFail(f, shown + "executable file not found in $PATH", 127);
 }
 
 bool closeExtraFds(const Process& p, Failure& f) {

@@ -111,7 +111,8 @@ void writeFd(int fd, const std::string& s) {
 
 // Engines read errors from --log (containerd: the last JSON line) and from
 // stderr (Podman shows it verbatim).
-void reportError(const Globals& g, const std::string& message) {
+void reportError(const Globals& g, const std::string& raw) {
+  const std::string message = runts::printable(raw);
   std::string line;
   if (g.logFormat == "json") {
     line = "{\"level\":\"error\",\"msg\":";

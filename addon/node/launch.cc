@@ -336,7 +336,9 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
     dropFifo();
     return false;
   }
-  if (consoleReceiver.fd >= 0 && !receiveFd(consoleReceiver.fd, out.consoleFd, f)) {
+  // Owned here until launch succeeds: a failure below must not leak it.
+  OwnedFd master;
+  if (consoleReceiver.fd >= 0 && !receiveFd(consoleReceiver.fd, master.fd, f)) {
     dropFifo();
     return false;
   }
@@ -345,6 +347,7 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
     dropFifo();
     return plainFail(f, "the container process exited during create" + describeExit(s.pid));
   }
+  out.consoleFd = master.release();
   out.pid = s.pid;
   out.startTime = st.startTime;
   out.syncFd = parentSock.release();
@@ -352,6 +355,8 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
   return true;
 }
 
+// Closes syncFd whatever happens: the caller must not close it again (by
+// then the number may belong to another fd of the embedding program).
 bool commitLaunch(int syncFd, Failure& f) {
   json::Value reply;
   bool ok = sendSimple(syncFd, "commit") && recvMessage(syncFd, reply, 10000) && reply.str("type") == "committed";

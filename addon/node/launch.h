@@ -43,10 +43,12 @@ struct LaunchResult {
 
 bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f);
 
-// The state is written: the init stops dying with its parent.
+// The state is written: the init stops dying with its parent. syncFd is
+// closed in every case, success or failure.
 bool commitLaunch(int syncFd, Failure& f);
 
-// Kills a launched container process and reaps it.
+// Kills a launched container process and reaps it; closes syncFd unless it
+// is -1 (after a commitLaunch, which has closed it already).
 void abortLaunch(int syncFd, pid_t pid, uint64_t startTime);
 
 }  // namespace runts::node

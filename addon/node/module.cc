@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/cgroupfs.h"
 #include "../common/container.h"
 #include "../common/json.h"
 #include "../common/proc.h"
@@ -190,7 +191,7 @@ Napi::Value LockStateDir(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!checkStrings(info, 1)) return throwType(env, "lockStateDir(dir)");
   std::string path = info[0].As<Napi::String>().Utf8Value() + "/lock";
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   Failure f;
   if (fd < 0) {
     runts::sysFail(f, "open lock", path);
@@ -296,6 +297,22 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Where the native verbs look for a container whose record is damaged
+// (tests compare it with src/cgroups/placement.ts).
+Napi::Value DefaultCgroupPlacement(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "defaultCgroupPlacement(id)");
+  runts::DefaultPlacement p = runts::defaultPlacement(runts::hostCgroupLayout(), info[0].As<Napi::String>().Utf8Value());
+  Napi::Object out = Napi::Object::New(env);
+  Napi::Array dirs = Napi::Array::New(env, p.dirs.size());
+  for (size_t i = 0; i < p.dirs.size(); i++) dirs.Set(i, Napi::String::New(env, p.dirs[i]));
+  out.Set("dirs", dirs);
+  out.Set("procsFile", Napi::String::New(env, p.procsFile));
+  out.Set("freezerFile", Napi::String::New(env, p.freezerFile));
+  out.Set("killFile", Napi::String::New(env, p.killFile));
+  return out;
+}
+
 // Re-serialises JSON with the native reader and writer (tests compare it
 // with JSON.parse/JSON.stringify).
 Napi::Value JsonReformat(const Napi::CallbackInfo& info) {
@@ -345,6 +362,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("jsonReformat", Napi::Function::New(env, JsonReformat));
   exports.Set("checkLaunchPlan", Napi::Function::New(env, CheckLaunchPlan));
+  exports.Set("defaultCgroupPlacement", Napi::Function::New(env, DefaultCgroupPlacement));
   return exports;
 }
 

@@ -2,6 +2,7 @@
 // yargs. It returns undefined for anything it is not sure about (help,
 // --version, unknown options, missing or extra arguments), and the caller
 // then hands the command line to yargs, which prints the right message.
+import { own } from '../lookup';
 import {
   defaultGlobals,
   defaultOptions,
@@ -55,7 +56,7 @@ const GLOBAL_KEYS: Readonly<Record<string, keyof Globals>> = {
 };
 
 function setGlobal(globals: Globals, name: string, value: OptionValue): void {
-  const key = GLOBAL_KEYS[name];
+  const key = own(GLOBAL_KEYS, name);
   if (key) (globals as unknown as Record<string, OptionValue>)[key] = value;
 }
 

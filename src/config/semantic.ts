@@ -15,6 +15,8 @@ import { isSysctlKeyError, parseSysctlKey, sysctlNamespace } from '../plan/sysct
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
+import { hostileProblems } from './hostile';
+import { hasOwn, own } from '../lookup';
 
 export interface SemanticContext {
   bundle: string;
@@ -59,7 +61,7 @@ function checkNamespaces(c: Checker, linux: Json | undefined, host: HostProbe): 
     const ns = obj(raw);
     const type = str(ns?.type);
     const p = joinPath('linux.namespaces', i);
-    if (!type || !(type in CLONE_FLAGS)) return;
+    if (!type || !hasOwn(CLONE_FLAGS, type)) return;
     if (seen.has(type)) c.problem(joinPath(p, 'type'), `the ${type} namespace is listed twice`);
     seen.add(type);
     const nsType = type as NamespaceType;
@@ -121,7 +123,7 @@ function checkProcess(c: Checker, config: Json, ctx: SemanticContext): void {
     const type = str(r?.type);
     const p = joinPath('process.rlimits', i);
     if (!type) return;
-    if (!(type in RLIMITS)) c.problem(joinPath(p, 'type'), `unknown rlimit "${type}" (known: ${Object.keys(RLIMITS).join(', ')})`);
+    if (!hasOwn(RLIMITS, type)) c.problem(joinPath(p, 'type'), `unknown rlimit "${type}" (known: ${Object.keys(RLIMITS).join(', ')})`);
     if (seenRlimits.has(type)) c.problem(joinPath(p, 'type'), `${type} is listed twice`);
     seenRlimits.add(type);
     if (typeof r?.soft === 'number' && typeof r?.hard === 'number' && r.soft > r.hard) {
@@ -164,6 +166,9 @@ function checkRoot(c: Checker, config: Json, ctx: SemanticContext, ns: Namespace
   const kind = ctx.host.kind(abs);
   if (kind === undefined) c.problem('root.path', `${abs} does not exist`);
   else if (kind !== 'dir') c.problem('root.path', `${abs} is not a directory`);
+  else if (ctx.host.realpath(abs) === '/') {
+    c.problem('root.path', `${abs} is the host's / : a container cannot have the host's root filesystem as its own; use a directory that holds the container's files`);
+  }
 }
 
 // Only procfs may be mounted on /proc (CVE-2019-16884: a fake /proc makes
@@ -288,6 +293,9 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
   const c = new Checker();
   const root = obj(config);
   if (!root) return { problems: [{ path: '', message: 'config.json must be a JSON object' }], warnings: [] };
+  const hostile = hostileProblems(config);
+  if (hostile.tooDeep) return { problems: hostile.problems, warnings: [] };
+  c.problems.push(...hostile.problems);
   const version = str(root.ociVersion);
   if (version !== undefined) {
     const why = checkOciVersion(version);

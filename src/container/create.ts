@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createCgroups, removeCgroups, type CreatedCgroup } from '../cgroups/create';
 import { hostLayout } from '../cgroups/layout';
 import { placeContainer, type CgroupPlacement } from '../cgroups/placement';
-import { readConfigFile } from '../config/load';
+import { readConfigFile, requireConfigObject } from '../config/load';
 import { semanticProblems } from '../config/semantic';
 import type { ContainerState, OciConfig } from '../config/types';
 import { schemaProblems } from '../config/validate';
@@ -71,6 +71,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   let file = 'config';
   if (opts.config) config = opts.config;
   else ({ config, file } = readConfigFile(bundle));
+  requireConfigObject(config, file);
   const problems: ConfigProblem[] = schemaProblems(config);
   const semantic = semanticProblems(config, {
     bundle,
@@ -203,12 +204,19 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     writeRecord(dir, record);
     if (opts.pidFile) writePidFile(opts.pidFile, launched.pid);
     testPoint('written');
-    native().commitLaunch(launched.syncFd);
+    // commitLaunch closes the sync fd, even when it fails: abortLaunch must
+    // not close that number again (it may be another fd of the caller's by then).
+    const syncFd = launched.syncFd;
+    launched.syncFd = -1;
+    native().commitLaunch(syncFd);
     warnUnavailableCaps(launched, logger);
     const consoleFd = launched.consoleFd >= 0 ? launched.consoleFd : undefined;
     return { state: toPublicState(record, 'created'), consoleFd };
   } catch (e) {
-    if (launched) native().abortLaunch(launched.syncFd, launched.pid, launched.startTime);
+    if (launched) {
+      native().abortLaunch(launched.syncFd, launched.pid, launched.startTime);
+      if (launched.consoleFd >= 0) native().closeFd(launched.consoleFd);
+    }
     removeCgroups(cgroups);
     removeStateDir(dir);
     throw e instanceof RuntsError ? e : fromNative(e, `create container "${opts.id}"`);

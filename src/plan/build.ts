@@ -14,6 +14,7 @@ import { isSysctlKeyError, parseSysctlKey } from './sysctl';
 import { mayCoverProcfs, needsPlainDirectory } from './proc-mounts';
 import { ConfigError } from '../errors';
 import { joinPath } from '../config/json-path';
+import { own } from '../lookup';
 import type {
   LaunchExtras,
   LaunchPlan,
@@ -64,7 +65,7 @@ function namespaces(config: OciConfig): { cloneFlags: number; joins: PlanNamespa
   const joins: PlanNamespaceJoin[] = [];
   const created = new Set<NamespaceType>();
   for (const ns of config.linux?.namespaces ?? []) {
-    const flag = CLONE_FLAGS[ns.type];
+    const flag = own(CLONE_FLAGS, ns.type) ?? 0;
     if (ns.path) joins.push({ flag, path: ns.path });
     else {
       cloneFlags |= flag;
@@ -191,7 +192,7 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
     umask: user.umask ?? null,
     rlimits: (process.rlimits ?? []).map((r) => ({
       name: r.type,
-      resource: RLIMITS[r.type] ?? -1,
+      resource: own(RLIMITS, r.type) ?? -1,
       soft: uint64String(r.soft),
       hard: uint64String(r.hard),
     })),
@@ -223,7 +224,7 @@ function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
     path: rootPath,
     noPivot: ctx.noPivot ?? false,
     propagation: MS.REC | (keepPrivate ? MS.PRIVATE : MS.SLAVE),
-    rootfsPropagation: propagation ? (ROOTFS_PROPAGATION[propagation] ?? 0) : 0,
+    rootfsPropagation: propagation ? (own(ROOTFS_PROPAGATION, propagation) ?? 0) : 0,
     readonly: config.root?.readonly ?? false,
   };
 }

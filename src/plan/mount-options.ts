@@ -2,6 +2,7 @@
 // propagation changes, mount_setattr(2) recursive attributes and the data
 // string for the filesystem. Unknown options are filesystem options, as the
 // spec says, and go to the data string.
+import { hasOwn, own } from '../lookup';
 
 export const MS = {
   RDONLY: 0x1,
@@ -143,18 +144,18 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   const data: string[] = [];
   const unsupported: string[] = [];
   for (const option of options ?? []) {
-    const flag = FLAG_OPTIONS[option];
+    const flag = own(FLAG_OPTIONS, option);
     if (flag) {
       const [clear, bit] = flag;
       flags = clear ? flags & ~bit : flags | bit;
       continue;
     }
-    const prop = PROPAGATION_OPTIONS[option];
+    const prop = own(PROPAGATION_OPTIONS, option);
     if (prop !== undefined) {
       propagation.push(prop);
       continue;
     }
-    const rec = RECURSIVE_OPTIONS[option];
+    const rec = own(RECURSIVE_OPTIONS, option);
     if (rec) {
       const [clear, bit] = rec;
       if (clear) {
@@ -166,8 +167,8 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
       }
       continue;
     }
-    if (option in RECURSIVE_ATIME) {
-      const mode = RECURSIVE_ATIME[option];
+    if (hasOwn(RECURSIVE_ATIME, option)) {
+      const mode = own(RECURSIVE_ATIME, option);
       recAttrClr |= MOUNT_ATTR.ATIME_MASK;
       recAttrSet = (recAttrSet & ~MOUNT_ATTR.ATIME_MASK) | (mode ?? MOUNT_ATTR.RELATIME);
       continue;

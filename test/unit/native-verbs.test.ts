@@ -137,7 +137,7 @@ describe('native verbs on a temporary root', () => {
     mkdirSync(path.join(root, 'half'));
     expect(() => native().state(root, 'half')).toThrow(/has no state yet.*delete --force half/);
     writeFileSync(path.join(root, 'half', 'state.json'), '{bad');
-    expect(() => native().state(root, 'half')).toThrow(/is corrupt/);
+    expect(() => native().state(root, 'half')).toThrow(/is damaged: it is not valid JSON/);
   });
 
   it('kills the process behind a verified pid, and refuses a stopped container', async () => {
