@@ -76,6 +76,34 @@ std::string optionalString(const json::Value& obj, const char* key, const std::s
   return v->text;
 }
 
+// The record's members must be exactly those of src/state/contract.ts: a
+// missing or unknown one means the record is not what runts wrote.
+void checkMembers(const json::Value& obj, const std::string& path, std::initializer_list<const char*> required,
+                  std::initializer_list<const char*> optional, Damage& damage) {
+  std::string prefix = path.empty() ? "" : path + ".";
+  for (const char* key : required)
+    if (!obj.get(key)) damage(prefix + key, "is missing");
+  for (const auto& member : obj.members) {
+    bool known = false;
+    for (const char* key : required) known = known || member.first == key;
+    for (const char* key : optional) known = known || member.first == key;
+    if (!known) damage(prefix + quoted(member.first), "is not a field runts writes");
+  }
+}
+
+void checkString(const json::Value& obj, const char* key, const std::string& field, Damage& damage) {
+  const json::Value* v = obj.get(key);
+  if (v && !v->isString()) damage(field, "is not a string");
+}
+
+void checkStringMap(const json::Value& obj, const char* key, const std::string& field, Damage& damage) {
+  const json::Value* v = obj.get(key);
+  if (!v) return;
+  if (!v->isObject()) return damage(field, "is not an object");
+  for (const auto& member : v->members)
+    if (!member.second.isString()) damage(field + "." + quoted(member.first), "is not a string");
+}
+
 // A file of a confined cgroup directory: one of the container's own.
 bool isFileOf(const ContainerRecord& rec, const std::string& file, std::initializer_list<const char*> names) {
   for (const auto& d : rec.cgroups)
@@ -93,8 +121,14 @@ void readCgroups(const json::Value& priv, ContainerRecord& rec, Damage& damage) 
       std::string field = "runts.cgroups[" + std::to_string(i) + "]";
       const json::Value* path = item.get("path");
       const json::Value* created = item.get("created");
-      if (!item.isObject() || !path || !path->isString() || !created || created->type != json::Type::Bool) {
+      if (!item.isObject()) {
         damage(field, "is not {\"path\": string, \"created\": boolean}");
+        continue;
+      }
+      checkMembers(item, field, {"path", "created"}, {}, damage);
+      if (!path || !path->isString() || !created || created->type != json::Type::Bool) {
+        damage(!path || !path->isString() ? field + ".path" : field + ".created",
+               !path || !path->isString() ? "is not a string" : "is not true or false");
         continue;
       }
       std::string why;
@@ -125,21 +159,27 @@ void readCgroups(const json::Value& priv, ContainerRecord& rec, Damage& damage) 
 }
 
 void readPrivate(const json::Value& priv, ContainerRecord& rec, Damage& damage) {
+  checkMembers(priv, "runts", {"version", "creatorPid", "creatorStartTime", "cgroups", "needsNodeFor"},
+               {"pidStartTime", "procsFile", "killFile", "freezerFile"}, damage);
+  const json::Value* version = priv.get("version");
+  if (version && (!version->isNumber() || version->text != "1")) damage("runts.version", "is not 1");
   const json::Value* pst = priv.get("pidStartTime");
-  if (pst && !isUnsigned(pst)) damage("runts.pidStartTime", "is not a start time");
+  if (pst && (!pst->isString() || !isUnsigned(pst))) damage("runts.pidStartTime", "is not a start time");
   else if (pst) rec.pidStartTime = pst->asU64();
   const json::Value* cpid = priv.get("creatorPid");
   if (!cpid || !cpid->isNumber() || !isUnsigned(cpid)) damage("runts.creatorPid", "is not a pid");
   else rec.creatorPid = static_cast<pid_t>(cpid->asI64());
   const json::Value* cst = priv.get("creatorStartTime");
-  if (!isUnsigned(cst)) damage("runts.creatorStartTime", "is not a start time");
+  if (!cst || !cst->isString() || !isUnsigned(cst)) damage("runts.creatorStartTime", "is not a start time");
   else rec.creatorStartTime = cst->asU64();
   readCgroups(priv, rec, damage);
   if (const json::Value* nn = priv.get("needsNodeFor"); nn) {
     if (!nn->isArray()) damage("runts.needsNodeFor", "is not an array");
     else
-      for (const auto& v : nn->items)
-        if (v.isString()) rec.needsNodeFor.push_back(v.text);
+      for (size_t i = 0; i < nn->items.size(); i++) {
+        if (nn->items[i].isString()) rec.needsNodeFor.push_back(nn->items[i].text);
+        else damage("runts.needsNodeFor[" + std::to_string(i) + "]", "is not a string");
+      }
   }
 }
 
@@ -150,6 +190,12 @@ void readFields(ContainerRecord& rec) {
   if (!doc.isObject()) {
     damage("the record", "is not a JSON object");
   } else {
+    checkMembers(doc, "", {"ociVersion", "id", "status", "pid", "bundle", "rootfs", "created", "owner", "runts"},
+                 {"annotations"}, damage);
+    for (const char* key : {"ociVersion", "id", "bundle", "rootfs", "created", "owner"}) checkString(doc, key, key, damage);
+    checkStringMap(doc, "annotations", "annotations", damage);
+    if (const json::Value* id = doc.get("id"); id && id->isString() && id->text != rec.id)
+      damage("id " + quoted(id->text), "is not the container's id");
     const json::Value* status = doc.get("status");
     if (!status || !status->isString() || (status->text != "creating" && status->text != "created"))
       damage("status", "is not \"creating\" or \"created\"");
@@ -202,6 +248,16 @@ bool loadRecordEvenDamaged(const std::string& root, const std::string& id, Conta
     rec.pid = 0;
   }
   return true;
+}
+
+std::string recordTextDamage(const std::string& id, const std::string& text) {
+  ContainerRecord rec;
+  rec.id = id;
+  rec.layout = hostCgroupLayout();
+  std::string err;
+  if (!json::parse(text, rec.doc, err)) return "it is not valid JSON (" + err + ")";
+  readFields(rec);
+  return rec.damage;
 }
 
 std::string damagedMessage(const ContainerRecord& rec) {

@@ -69,6 +69,10 @@ bool loadRecordEvenDamaged(const std::string& root, const std::string& id, Conta
 // The message for a damaged record.
 std::string damagedMessage(const ContainerRecord& rec);
 
+// What is wrong with a record's text, as loadRecord would read it ("" when
+// nothing is): the state contract tests feed it mutations.
+std::string recordTextDamage(const std::string& id, const std::string& text);
+
 Status liveStatus(const ContainerRecord& rec);
 
 // The state JSON that `state` prints: the spec's fields plus runc's

@@ -344,6 +344,15 @@ Napi::Value CheckLaunchPlan(const Napi::CallbackInfo& info) {
   return env.Null();
 }
 
+// The state record as the native verbs read it: null, or its damage.
+Napi::Value CheckStateRecord(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "checkStateRecord(id, text)");
+  std::string damage =
+      runts::recordTextDamage(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value());
+  return damage.empty() ? env.Null() : Napi::String::New(env, damage);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("launch", Napi::Function::New(env, Launch));
   exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));
@@ -362,6 +371,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("jsonReformat", Napi::Function::New(env, JsonReformat));
   exports.Set("checkLaunchPlan", Napi::Function::New(env, CheckLaunchPlan));
+  exports.Set("checkStateRecord", Napi::Function::New(env, CheckStateRecord));
   exports.Set("defaultCgroupPlacement", Napi::Function::New(env, DefaultCgroupPlacement));
   return exports;
 }

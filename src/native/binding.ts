@@ -58,6 +58,8 @@ export interface NativeAddon {
   jsonReformat(text: string): string;
   /** runts-init's plan reader: null, or why it refuses the plan (tests of the plan contract). */
   checkLaunchPlan(text: string): string | null;
+  /** The native verbs' state record reader: null, or what is damaged (tests of the state contract). */
+  checkStateRecord(id: string, text: string): string | null;
   /** Where delete looks for a container whose record is damaged: /runts/<id> in every hierarchy ("" for an absent file). */
   defaultCgroupPlacement(id: string): { dirs: string[]; procsFile: string; freezerFile: string; killFile: string };
 }

@@ -10,49 +10,7 @@
 //    (test/unit/plan-contract.test.ts). The C++ reader refuses any missing
 //    or unknown field, so a field one side has and the other lacks fails.
 import type { LaunchPlan } from './types';
-
-export type Field =
-  | { readonly kind: 'string' }
-  | { readonly kind: 'int' }
-  | { readonly kind: 'uint64' }
-  | { readonly kind: 'bool' }
-  | { readonly kind: 'literal'; readonly value: number }
-  | { readonly kind: 'enum'; readonly values: readonly string[] }
-  | { readonly kind: 'array'; readonly of: Field }
-  | { readonly kind: 'object'; readonly fields: Readonly<Record<string, Field>> }
-  | { readonly kind: 'nullable'; readonly of: Field };
-
-/** A JSON string. */
-export const str = { kind: 'string' } as const;
-/** A JSON number that is an integer (flags, ids, counts). */
-export const int = { kind: 'int' } as const;
-/** A 64-bit unsigned quantity as a decimal string (JSON numbers lose precision past 2^53). */
-export const uint64 = { kind: 'uint64' } as const;
-export const bool = { kind: 'bool' } as const;
-export const literal = <const V extends number>(value: V) => ({ kind: 'literal', value }) as const;
-export const oneOf = <const V extends readonly string[]>(...values: V) => ({ kind: 'enum', values }) as const;
-export const array = <F extends Field>(of: F) => ({ kind: 'array', of }) as const;
-export const object = <F extends Record<string, Field>>(fields: F) => ({ kind: 'object', fields }) as const;
-export const nullable = <F extends Field>(of: F) => ({ kind: 'nullable', of }) as const;
-
-/** The TypeScript type a description stands for. */
-export type Infer<F> = F extends { kind: 'string' | 'uint64' }
-  ? string
-  : F extends { kind: 'int' }
-    ? number
-    : F extends { kind: 'bool' }
-      ? boolean
-      : F extends { kind: 'literal'; value: infer V }
-        ? V
-        : F extends { kind: 'enum'; values: readonly (infer V)[] }
-          ? V
-          : F extends { kind: 'array'; of: infer E }
-            ? Infer<E>[]
-            : F extends { kind: 'nullable'; of: infer E }
-              ? Infer<E> | null
-              : F extends { kind: 'object'; fields: infer O }
-                ? { -readonly [K in keyof O]: Infer<O[K]> }
-                : never;
+import { array, bool, int, literal, nullable, object, oneOf, str, uint64, type Equal, type Infer } from '../contract/fields';
 
 const mount = object({
   kind: oneOf('bind', 'fs', 'cgroup1'),
@@ -123,6 +81,5 @@ export const LAUNCH_PLAN = object({
 });
 
 // Compile-time proof that src/plan/types.ts and this description agree.
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const planMatchesContract: Equal<LaunchPlan, Infer<typeof LAUNCH_PLAN>> = true;
 void planMatchesContract;

@@ -68,12 +68,12 @@ describe('a damaged state.json', () => {
     ['garbage', '\u0001\u0002garbage', /it is not valid JSON/],
     ['null', 'null', /the record is not a JSON object/],
     ['an array', '[1]', /the record is not a JSON object/],
-    ['a wrong status', JSON.stringify({ ...sound('x'), status: 42 }), /status is not "creating" or "created"/],
-    ['a pid that is a string', JSON.stringify({ ...sound('x'), pid: '12' }), /pid is not a pid/],
-    ['a negative pid', JSON.stringify({ ...sound('x'), pid: -1 }), /pid is not a pid/],
-    ['no private section', JSON.stringify({ ...sound('x'), runts: 'x' }), /runts is not an object/],
-    ['cgroups that are not a list', JSON.stringify(sound('x', { cgroups: 'x' as never })), /runts\.cgroups is not an array/],
-    ['a cgroup without a path', JSON.stringify(sound('x', { cgroups: [{ created: true } as never] })), /runts\.cgroups\[0\] is not \{"path": string, "created": boolean\}/],
+    ['a wrong status', JSON.stringify({ ...sound('ho-damaged'), status: 42 }), /status is not "creating" or "created"/],
+    ['a pid that is a string', JSON.stringify({ ...sound('ho-damaged'), pid: '12' }), /pid is not a pid/],
+    ['a negative pid', JSON.stringify({ ...sound('ho-damaged'), pid: -1 }), /pid is not a pid/],
+    ['no private section', JSON.stringify({ ...sound('ho-damaged'), runts: 'x' }), /runts is not an object/],
+    ['cgroups that are not a list', JSON.stringify(sound('ho-damaged', { cgroups: 'x' as never })), /runts\.cgroups is not an array/],
+    ['a cgroup without a path', JSON.stringify(sound('ho-damaged', { cgroups: [{ created: true } as never] })), /runts\.cgroups\[0\]\.path is missing/],
   ])('%s: every verb names it, delete --force removes it', (_what, text, damage) => {
     const id = 'ho-damaged';
     dirWith(id, text);

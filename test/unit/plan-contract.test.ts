@@ -10,10 +10,10 @@ import { defaultConfig } from '../../src/config/defaults';
 import type { OciConfig } from '../../src/config/types';
 import { native } from '../../src/native/binding';
 import { buildPlan } from '../../src/plan/build';
-import { LAUNCH_PLAN, type Field } from '../../src/plan/contract';
+import { LAUNCH_PLAN } from '../../src/plan/contract';
+import { countFields, sites, unexercised, wrongValue, type Json, type Site } from '../helpers/contract-mutations';
 import { fakeHost } from '../helpers/fake-host';
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const HYBRID = detectLayout(
   '31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n33 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n',
@@ -53,78 +53,17 @@ function fullPlan(): Record<string, Json> {
 
 const check = (plan: unknown) => native().checkLaunchPlan(JSON.stringify(plan));
 
-interface Site {
-  path: string;
-  field: Field;
-  parent: Record<string, Json>;
-  key: string;
-}
-
-/** Every field of the contract, found in the plan (arrays: their first item). */
-function sites(field: Field, value: Json, path: string, out: Site[]): void {
-  if (field.kind === 'nullable') return sites(field.of, value, path, out);
-  if (field.kind === 'array' && Array.isArray(value) && value.length) {
-    return sites(field.of, value[0]!, `${path}[0]`, out);
-  }
-  if (field.kind !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const [key, sub] of Object.entries(field.fields)) {
-    const p = path ? `${path}.${key}` : key;
-    out.push({ path: p, field: sub, parent: value, key });
-    sites(sub, value[key] ?? null, p, out);
-  }
-}
-
-function wrongValue(field: Field): Json {
-  switch (field.kind) {
-    case 'string':
-    case 'uint64':
-    case 'enum':
-      return 42;
-    case 'int':
-    case 'literal':
-      return 'x';
-    case 'bool':
-      return 1;
-    case 'array':
-      return {};
-    case 'object':
-      return [];
-    case 'nullable':
-      return field.of.kind === 'object' ? 7 : wrongValue(field.of);
-  }
-}
-
 describe('launch plan contract', () => {
   const plan = fullPlan();
-  const all: Site[] = [];
-  sites(LAUNCH_PLAN, plan, '', all);
+  const all: Site[] = sites(LAUNCH_PLAN, plan);
 
   it('the C++ reader accepts a plan with every field in use', () => {
     expect(check(plan)).toBeNull();
   });
 
   it('the full plan exercises every field of the contract', () => {
-    const unused: string[] = [];
-    const walk = (field: Field, value: Json, path: string): void => {
-      if (field.kind === 'nullable') {
-        if (value === null) unused.push(`${path} (null)`);
-        else walk(field.of, value, path);
-      } else if (field.kind === 'array') {
-        if (!Array.isArray(value) || value.length === 0) unused.push(`${path} (empty)`);
-        else walk(field.of, value[0]!, `${path}[0]`);
-      } else if (field.kind === 'object' && value && typeof value === 'object' && !Array.isArray(value)) {
-        for (const [k, sub] of Object.entries(field.fields)) walk(sub, value[k] ?? null, path ? `${path}.${k}` : k);
-      }
-    };
-    walk(LAUNCH_PLAN, plan, '');
-    expect(unused).toEqual([]);
-    const count = (f: Field): number =>
-      f.kind === 'object'
-        ? Object.values(f.fields).reduce((n, sub) => n + 1 + count(sub), 0)
-        : f.kind === 'array' || f.kind === 'nullable'
-          ? count(f.of)
-          : 0;
-    expect(all.length).toBe(count(LAUNCH_PLAN));
+    expect(unexercised(LAUNCH_PLAN, plan)).toEqual([]);
+    expect(all.length).toBe(countFields(LAUNCH_PLAN));
   });
 
   it.each(all.map((s) => [s.path, s] as const))('refuses the plan without %s', (path, site) => {

@@ -1,0 +1,34 @@
+// The state record's contract: <root>/<id>/state.json as create writes it
+// (src/state/record.ts) and the native verbs read it
+// (addon/common/container.cc). The record type is checked against this
+// description at compile time; test/unit/state-contract.test.ts checks that
+// the C++ reader takes exactly these fields: a record with a field missing,
+// mistyped or unknown is read as damaged (only `delete --force` acts on it).
+import { array, bool, int, literal, map, object, oneOf, optional, str, uint64, type Equal, type Infer } from '../contract/fields';
+import type { StateRecord } from './record';
+
+export const STATE_RECORD = object({
+  ociVersion: str,
+  id: str,
+  status: oneOf('creating', 'created'),
+  pid: int,
+  bundle: str,
+  rootfs: str,
+  created: str,
+  owner: str,
+  annotations: optional(map(str)),
+  runts: object({
+    version: literal(1),
+    pidStartTime: optional(uint64),
+    creatorPid: int,
+    creatorStartTime: uint64,
+    cgroups: array(object({ path: str, created: bool })),
+    procsFile: optional(str),
+    killFile: optional(str),
+    freezerFile: optional(str),
+    needsNodeFor: array(str),
+  }),
+});
+
+const recordMatchesContract: Equal<StateRecord, Infer<typeof STATE_RECORD>> = true;
+void recordMatchesContract;
