@@ -100,7 +100,49 @@ void parseProcess(const json::Value& p, Process& out) {
   out.newKeyring = p.flag("newKeyring", true);
 }
 
+int base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+bool decodeBase64(const std::string& in, std::string& out) {
+  out.clear();
+  out.reserve(in.size() / 4 * 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    int v = base64Value(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
 }  // namespace
+
+bool parseSeccomp(const json::Value* v, Seccomp& out, Failure& f) {
+  if (!v || v->isNull()) return true;
+  if (!v->isObject()) return plainFail(f, "launch plan: seccomp must be null or an object");
+  out.set = true;
+  if (!decodeBase64(v->str("program"), out.program)) return plainFail(f, "launch plan: seccomp.program is not base64");
+  // struct sock_filter is 8 bytes; the kernel takes 1 to 4096 of them.
+  if (out.program.empty() || out.program.size() % 8 != 0 || out.program.size() / 8 > 4096)
+    return plainFail(f, "launch plan: seccomp.program is not a BPF program");
+  out.flags = static_cast<unsigned>(v->u64("flags"));
+  out.notify = v->flag("notify");
+  out.beforeCredentials = v->flag("beforeCredentials");
+  return true;
+}
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
   if (doc.i64("version") != 1) return plainFail(f, "launch plan: unsupported version");
@@ -147,6 +189,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
   plan.forceSafeWalk = doc.flag("forceSafeWalk");
   if (const json::Value* p = doc.get("process"); p && p->isObject()) parseProcess(*p, plan.process);
   if (plan.process.args.empty()) return plainFail(f, "launch plan: process.args is empty");
+  if (!parseSeccomp(doc.get("seccomp"), plan.seccomp, f)) return false;
   return true;
 }
 

@@ -13,6 +13,7 @@ import { capabilityNumber } from '../plan/capabilities';
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
+import { seccompProblems } from '../seccomp/profile';
 
 export interface SemanticContext {
   bundle: string;
@@ -235,7 +236,6 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, hos
   for (const [name, list] of Object.entries(hooks ?? {})) {
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
   }
-  if (linux?.seccomp !== undefined) c.unsupported('linux.seccomp', 'seccomp');
   if (linux?.personality !== undefined) c.unsupported('linux.personality', 'linux.personality');
   if (linux?.intelRdt !== undefined) c.unsupported('linux.intelRdt', 'Intel RDT');
   if (linux?.memoryPolicy !== undefined) c.unsupported('linux.memoryPolicy', 'linux.memoryPolicy');
@@ -277,5 +277,10 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
     c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
   checkUnsupported(c, root, linux, ctx.host);
+  if (linux?.seccomp !== undefined) {
+    const s = seccompProblems(linux.seccomp, ctx.host.seccompHost?.() ?? {});
+    c.problems.push(...s.problems);
+    c.warnings.push(...s.warnings);
+  }
   return { problems: c.problems, warnings: c.warnings };
 }

@@ -10,6 +10,7 @@ import type { HostProbe } from './host';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { RLIMITS, uint64String } from './rlimits';
+import { planSeccomp, type SeccompCompiler } from '../seccomp/plan';
 import type {
   LaunchExtras,
   LaunchPlan,
@@ -33,6 +34,8 @@ export interface PlanContext {
   env?: NodeJS.ProcessEnv;
   /** Tests: exercise the user-space path walk instead of openat2. */
   forceSafeWalk?: boolean;
+  /** Compiles linux.seccomp (the addon's libseccomp); needed only when the config has a profile. */
+  compileSeccomp?: SeccompCompiler;
 }
 
 export const DEFAULT_DEVICES: readonly PlanDevice[] = [
@@ -214,6 +217,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
   const mounts = mountJoined ? [] : (config.mounts ?? []).map((m) => planMount(m, ctx, ns.created.has('cgroup')));
   // A /dev bind-mounted from the host already has its nodes.
   const setupDev = !mountJoined && mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
+  const seccomp = planSeccomp(config, ctx.compileSeccomp);
   const timeOffsets = Object.entries(config.linux?.timeOffsets ?? {})
     .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
     .join('');
@@ -237,6 +241,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     hostname: config.hostname ? config.hostname : null,
     domainname: config.domainname ? config.domainname : null,
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
+    seccomp: seccomp.plan,
   };
   if (ctx.forceSafeWalk) plan.forceSafeWalk = true;
   const userNs = ns.created.has('user');
@@ -245,6 +250,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     extras: {
       uidMap: userNs ? idMap(config.linux?.uidMappings) : '',
       gidMap: userNs ? idMap(config.linux?.gidMappings) : '',
+      ...(seccomp.listenerPath ? { seccompListenerPath: seccomp.listenerPath, seccompListenerMetadata: seccomp.listenerMetadata } : {}),
     },
   };
 }

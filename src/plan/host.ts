@@ -1,6 +1,8 @@
 // The facts about the host that planning needs, behind an interface so that
 // unit tests plan containers without touching the machine.
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import type { SeccompHost } from '../seccomp/profile';
+import { nativeSeccompHost } from '../seccomp/native';
 
 export interface HostProbe {
   /** undefined when nothing is at the path. */
@@ -11,6 +13,8 @@ export interface HostProbe {
   hasNamespaceType(procName: string): boolean;
   selinuxEnabled(): boolean;
   apparmorEnabled(): boolean;
+  /** What seccomp can do here (kernel flags, libseccomp architectures); absent: not checked. */
+  seccompHost?(): SeccompHost;
 }
 
 export const realHost: HostProbe = {
@@ -32,4 +36,5 @@ export const realHost: HostProbe = {
       return false;
     }
   },
+  seccompHost: () => nativeSeccompHost(),
 };
