@@ -14,6 +14,7 @@
 // restrictions of a child forked from Node do not apply here.
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -305,5 +306,11 @@ int main(int argc, char** argv) {
     failAndExit(fds.sync, f);
   }
   if (!runts::init::parsePlan(doc, plan, f)) failAndExit(fds.sync, f);
+  // The plan's text and parse tree (a seccomp program makes them tens of
+  // kB) are not needed again: give the memory back before the container
+  // waits for `start`.
+  std::string().swap(text);
+  doc = runts::json::Value();
+  malloc_trim(0);
   parentSideStage(plan, fds);
 }
