@@ -88,6 +88,32 @@ describe.skipIf(!isRoot)('seccomp', () => {
     });
   }
 
+  it('load order, as runc: without noNewPrivileges the filter is in place before the capability switch, with it after', () => {
+    // A profile that denies capset(2): runts-init needs it to set the capability sets.
+    const profile: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['capset'], action: 'SCMP_ACT_ERRNO' }] };
+    const late = checkerBundle('late', [sys(NR.getpid)], (c) => {
+      c.process!.noNewPrivileges = true;
+      c.linux!.seccomp = profile;
+    });
+    expect(parse(runts(['run', '--bundle', late.bundle, late.id]))[sys(NR.getpid)]).toEqual({ ret: 1 });
+    const early = checkerBundle('early', [sys(NR.getpid)], (c) => {
+      c.process!.noNewPrivileges = false;
+      c.linux!.seccomp = profile;
+    });
+    const r = runts(['create', '--bundle', early.bundle, early.id]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/set capabilities \(capset\): Operation not permitted/);
+    expect(existsSync(path.join('/run/runts-test', early.id))).toBe(false);
+    if (hasRunc) {
+      for (const [b, ok] of [[late, true], [early, false]] as const) {
+        const runcId = `${b.id}-runc`;
+        runcIds.push(runcId);
+        const rr = spawnSync('runc', ['--root', RUNC_ROOT, 'run', '--bundle', b.bundle, runcId], { encoding: 'utf8', timeout: 20_000 });
+        expect({ bundle: b.id, runcOk: rr.status === 0 }).toEqual({ bundle: b.id, runcOk: ok });
+      }
+    }
+  });
+
   it('an ERRNO rule without errnoRet returns EPERM', () => {
     const c = check('eperm', [sys(NR.mkdir, 0)], {
       defaultAction: 'SCMP_ACT_ALLOW',
