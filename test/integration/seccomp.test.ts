@@ -114,6 +114,21 @@ describe.skipIf(!isRoot)('seccomp', () => {
     }
   });
 
+  it('loads early (before the credential switch) inside a new user namespace, with the namespace\'s CAP_SYS_ADMIN', () => {
+    const c = check('userns', [sys(NR.mkdir, 0)], {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 21 }],
+    }, (cfg) => {
+      cfg.process!.noNewPrivileges = false;
+      cfg.linux!.namespaces!.push({ type: 'user' });
+      cfg.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      cfg.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      cfg.mounts = cfg.mounts!.filter((m) => !['/sys', '/sys/fs/cgroup'].includes(m.destination));
+    });
+    expect(c[sys(NR.mkdir, 0)]).toEqual({ errno: 21 });
+    expect(statusLine(c, 'NoNewPrivs')).toBe('0');
+  });
+
   it('an ERRNO rule without errnoRet returns EPERM', () => {
     const c = check('eperm', [sys(NR.mkdir, 0)], {
       defaultAction: 'SCMP_ACT_ALLOW',
