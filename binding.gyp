@@ -23,8 +23,12 @@
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/launch.cc", "addon/node/module.cc"],
+      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      # libseccomp compiles linux.seccomp at create time; runts-init only
+      # loads the exported program and does not link it.
+      "cflags": ["<!@(pkg-config --cflags libseccomp)"],
+      "libraries": ["<!@(pkg-config --libs libseccomp)"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["<@(native_cflags)"],
       "cflags_cc!": ["-std=gnu++20"]
@@ -40,7 +44,8 @@
         "addon/init/procfs.cc",
         "addon/init/process.cc",
         "addon/init/rootfs.cc",
-        "addon/init/rootpath.cc"
+        "addon/init/rootpath.cc",
+        "addon/init/seccomp.cc"
       ],
       "cflags_cc": ["<@(native_cflags)", "-Os", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

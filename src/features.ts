@@ -4,6 +4,8 @@ import { CAPABILITIES } from './plan/capabilities';
 import { recognisedMountOptions } from './plan/mount-options';
 import { MIN_SPEC_VERSION, SPEC_VERSION } from './config/version';
 import { VERSION } from './version';
+import { ACTIONS, ARCHITECTURES, flagProbeBit, FLAGS, OPERATORS } from './seccomp/names';
+import type { SeccompHost } from './seccomp/profile';
 
 export interface Features {
   ociVersionMin: string;
@@ -14,7 +16,14 @@ export interface Features {
     namespaces: string[];
     capabilities: string[];
     cgroup: { v1: boolean; v2: boolean; systemd: boolean; systemdUser: boolean; rdma: boolean };
-    seccomp: { enabled: boolean };
+    seccomp: {
+      enabled: boolean;
+      actions: string[];
+      operators: string[];
+      archs: string[];
+      knownFlags: string[];
+      supportedFlags: string[];
+    };
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
     intelRdt: { enabled: boolean };
@@ -24,7 +33,24 @@ export interface Features {
   annotations: Record<string, string>;
 }
 
-export function features(): Features {
+/**
+ * The seccomp section: what runts knows, and (from the host probe, as runc
+ * probes its kernel and libseccomp) which architectures and flags work here.
+ */
+export function seccompFeatures(host: SeccompHost): Features['linux']['seccomp'] {
+  const archs = Object.keys(ARCHITECTURES).filter((a) => !host.knownArchitectures || host.knownArchitectures.has(ARCHITECTURES[a]!));
+  const knownFlags = Object.keys(FLAGS);
+  return {
+    enabled: true,
+    actions: Object.keys(ACTIONS).sort(),
+    operators: Object.keys(OPERATORS).sort(),
+    archs: archs.sort(),
+    knownFlags,
+    supportedFlags: knownFlags.filter((f) => host.supportedFlags === undefined || (host.supportedFlags & flagProbeBit(f)) !== 0),
+  };
+}
+
+export function features(seccompHost: SeccompHost = {}): Features {
   return {
     ociVersionMin: MIN_SPEC_VERSION,
     ociVersionMax: SPEC_VERSION,
@@ -36,7 +62,7 @@ export function features(): Features {
       capabilities: [...CAPABILITIES],
       // cgroup placement only: resource limits are not applied yet.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      seccomp: seccompFeatures(seccompHost),
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },

@@ -14,6 +14,7 @@
 // restrictions of a child forked from Node do not apply here.
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -36,6 +37,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "rootpath.h"
+#include "seccomp.h"
 
 namespace {
 
@@ -239,6 +241,10 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   if (!applyRlimits(p, f)) failAndExit(fds.sync, f);
   umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
   if (!enterCwd(p, f)) failAndExit(fds.sync, f);
+  // runc's order: without no_new_privs, loading a filter needs
+  // CAP_SYS_ADMIN, so it happens before the capabilities are dropped and
+  // the user switched; the profile must then allow what follows.
+  if (plan.seccomp.beforeCredentials && !loadSeccomp(plan.seccomp, fds.sync, f)) failAndExit(fds.sync, f);
   CapabilityWarnings capWarnings;
   if (!applyCredentials(p, capWarnings, f)) failAndExit(fds.sync, f);
   sendWarnings(fds.sync, capWarnings);
@@ -251,6 +257,11 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     failAndExit(fds.sync, f);
   }
   if (!closeExtraFds(p, f)) failAndExit(fds.sync, f);
+  // With no_new_privs: as late as possible, after credentials, rlimits and
+  // the lookup, but while the sync socket is open for the listener fd and
+  // for reporting a refused filter at create time, as runc does. After it:
+  // the ready/commit messages, the exec-fifo read, signal resets, execve.
+  if (!plan.seccomp.beforeCredentials && !loadSeccomp(plan.seccomp, fds.sync, f)) failAndExit(fds.sync, f);
   runts::json::Value reply;
   if (!runts::sendSimple(fds.sync, "ready") || !runts::recvMessage(fds.sync, reply, -1) ||
       reply.str("type") != "commit")
@@ -295,5 +306,11 @@ int main(int argc, char** argv) {
     failAndExit(fds.sync, f);
   }
   if (!runts::init::parsePlan(doc, plan, f)) failAndExit(fds.sync, f);
+  // The plan's text and parse tree (a seccomp program makes them tens of
+  // kB) are not needed again: give the memory back before the container
+  // waits for `start`.
+  std::string().swap(text);
+  doc = runts::json::Value();
+  malloc_trim(0);
   parentSideStage(plan, fds);
 }

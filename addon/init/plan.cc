@@ -168,6 +168,51 @@ bool readSysctl(const Value& v, const std::string& path, Sysctl& out, Failure& f
   return r.str("key", out.key) && r.str("path", out.path) && r.str("value", out.value) && r.finish();
 }
 
+int base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+bool decodeBase64(const std::string& in, std::string& out) {
+  out.clear();
+  out.reserve(in.size() / 4 * 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    if (c == '=') break;
+    int v = base64Value(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+bool readSeccomp(ObjectReader& parent, Seccomp& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("seccomp", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "seccomp", f);
+  std::string program;
+  if (!r.str("program", program) || !r.integer("flags", out.flags) || !r.boolean("notify", out.notify) ||
+      !r.boolean("beforeCredentials", out.beforeCredentials) || !r.finish())
+    return false;
+  out.set = true;
+  if (!decodeBase64(program, out.program)) return plainFail(f, "launch plan: seccomp.program is not base64");
+  // struct sock_filter is 8 bytes; the kernel takes 1 to 4096 of them.
+  if (out.program.empty() || out.program.size() % 8 != 0 || out.program.size() / 8 > 4096)
+    return plainFail(f, "launch plan: seccomp.program is not a BPF program");
+  return true;
+}
+
 }  // namespace
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
@@ -203,7 +248,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
          r.nullableStr("hostname", plan.hasHostname, plan.hostname) &&
          r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
          r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
-         readProcess(*process, "process", plan.process, f) && r.finish();
+         readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && r.finish();
 }
 
 }  // namespace runts::init

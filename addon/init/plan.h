@@ -81,6 +81,18 @@ struct Sysctl {
   std::string key;
 };
 
+// linux.seccomp, compiled by the runtime (libseccomp, at create time) into a
+// classic BPF program that the init loads with seccomp(2).
+struct Seccomp {
+  bool set = false;
+  std::string program;  // struct sock_filter[], host byte order
+  unsigned flags = 0;   // SECCOMP_FILTER_FLAG_*, NEW_LISTENER included
+  bool notify = false;  // the listener fd goes to the runtime
+  // Without no_new_privs the load needs CAP_SYS_ADMIN: before the user
+  // switch. With it: as late as the sync socket allows.
+  bool beforeCredentials = false;
+};
+
 struct Process {
   std::vector<std::string> args;
   std::vector<std::string> env;
@@ -123,8 +135,11 @@ struct Plan {
   std::string hostname, domainname;
   bool forceSafeWalk = false;  // tests: use the fallback path walk, not openat2
   Process process;
+  Seccomp seccomp;
 };
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f);
+
+// plan.seccomp (null or an object); kept apart so that it ports to a strict reader.
 
 }  // namespace runts::init

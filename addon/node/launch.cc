@@ -19,6 +19,7 @@
 #include "../common/channel.h"
 #include "../common/fsutil.h"
 #include "../common/proc.h"
+#include "seccomp.h"
 
 namespace runts::node {
 
@@ -126,8 +127,9 @@ bool writeProcFile(pid_t pid, const char* name, const std::string& content, Fail
   return false;
 }
 
-// Receives the pty master the init sent with SCM_RIGHTS.
-bool receiveFd(int sock, int& fd, Failure& f) {
+// Receives an fd the init sent with SCM_RIGHTS (the pty master, the
+// seccomp listener).
+bool receiveFd(int sock, int& fd, const char* what, Failure& f) {
   char name[256];
   struct iovec iov = {name, sizeof name};
   char control[CMSG_SPACE(sizeof(int))] = {};
@@ -140,9 +142,9 @@ bool receiveFd(int sock, int& fd, Failure& f) {
   do {
     n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) return sysFail(f, "receive the pty master");
+  if (n < 0) return sysFail(f, std::string("receive the ") + what);
   struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return plainFail(f, "runts-init sent no pty master");
+  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return plainFail(f, std::string("runts-init sent no ") + what);
   memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
   return true;
 }
@@ -216,6 +218,30 @@ bool handleUserns(const LaunchRequest& req, pid_t stagePid, int sync, Failure& f
   return sendSimple(sync, "userns-done") || sysFail(f, "talk to runts-init");
 }
 
+// The container state for the seccomp agent, with the pid now known.
+std::string agentState(const LaunchRequest& req, pid_t pid) {
+  json::Value doc;
+  std::string err, out;
+  if (!json::parse(req.seccompState, doc, err)) doc = json::Value::makeObject();
+  doc.set("pid", json::Value::makeNumber(pid));
+  if (json::Value* state = doc.getMutable("state"); state && state->isObject())
+    state->set("pid", json::Value::makeNumber(pid));
+  json::write(doc, out);
+  return out;
+}
+
+// The init loaded a filter with SCMP_ACT_NOTIFY rules: its listener fd goes
+// to the agent before the init goes on, so that no notification waits for
+// an agent that has no fd yet.
+bool handleSeccompListener(const LaunchRequest& req, int sync, pid_t pid, Failure& f) {
+  int fd = -1;
+  if (!receiveFd(sync, fd, "seccomp listener fd", f)) return false;
+  OwnedFd listener(fd);
+  if (req.seccompListenerPath.empty()) return plainFail(f, "runts-init sent a seccomp listener fd, but no listenerPath is set");
+  if (!sendToSeccompAgent(req.seccompListenerPath, agentState(req, pid), listener.fd, f)) return false;
+  return sendSimple(sync, "seccomp-done") || sysFail(f, "talk to runts-init");
+}
+
 // Runs the protocol until the init is ready (true) or reports an error.
 bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out, StepClock& clock, Failure& f) {
   for (;;) {
@@ -242,6 +268,9 @@ bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out,
       }
       s.stagePid = -1;
       if (!sendSimple(sync, "setup")) return sysFail(f, "talk to runts-init");
+    } else if (type == "seccomp") {
+      if (!handleSeccompListener(req, sync, s.pid, f)) return false;
+      clock.mark("seccomp listener sent to the agent");
     } else if (type == "warning") {
       out.capsUnavailable = msg.str("capsUnavailable");
       out.ambientRefused = msg.str("ambientRefused");
@@ -338,7 +367,7 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
   }
   // Owned here until launch succeeds: a failure below must not leak it.
   OwnedFd master;
-  if (consoleReceiver.fd >= 0 && !receiveFd(consoleReceiver.fd, master.fd, f)) {
+  if (consoleReceiver.fd >= 0 && !receiveFd(consoleReceiver.fd, master.fd, "pty master", f)) {
     dropFifo();
     return false;
   }

@@ -28,6 +28,10 @@ struct LaunchRequest {
   bool attachConsole = false;
   int preserveFds = 0;
   int timeoutMs = 60000;
+  // SCMP_ACT_NOTIFY: where the listener fd goes, with the container process
+  // state (JSON; its "pid" and "state.pid" are filled in here).
+  std::string seccompListenerPath;
+  std::string seccompState;
 };
 
 struct LaunchResult {

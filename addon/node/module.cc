@@ -20,6 +20,7 @@
 #include "../common/verbs.h"
 #include "../init/plan.h"
 #include "launch.h"
+#include "seccomp.h"
 
 namespace {
 
@@ -98,6 +99,8 @@ Napi::Value Launch(const Napi::CallbackInfo& info) {
   req.consoleSocket = optString(o, "consoleSocket");
   req.attachConsole = o.Get("attachConsole").IsBoolean() && o.Get("attachConsole").As<Napi::Boolean>().Value();
   if (o.Get("preserveFds").IsNumber()) req.preserveFds = o.Get("preserveFds").As<Napi::Number>().Int32Value();
+  req.seccompListenerPath = optString(o, "seccompListenerPath");
+  req.seccompState = optString(o, "seccompState");
   if (o.Get("timeoutMs").IsNumber()) req.timeoutMs = o.Get("timeoutMs").As<Napi::Number>().Int32Value();
   if (o.Get("cgroupProcsFiles").IsArray()) {
     Napi::Array a = o.Get("cgroupProcsFiles").As<Napi::Array>();
@@ -313,6 +316,40 @@ Napi::Value DefaultCgroupPlacement(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Compiles a seccomp profile description (src/seccomp/translate.ts) with
+// libseccomp: {program: Buffer of struct sock_filter[], skipped: [names]}.
+Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "compileSeccomp(descriptionJson)");
+  runts::node::CompiledSeccomp out;
+  Failure f;
+  if (!runts::node::compileSeccomp(info[0].As<Napi::String>().Utf8Value(), out, f)) return throwFailure(env, f);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("program", Napi::Buffer<char>::Copy(env, out.program.data(), out.program.size()));
+  Napi::Array skipped = Napi::Array::New(env, out.skipped.size());
+  for (size_t i = 0; i < out.skipped.size(); i++) skipped.Set(i, Napi::String::New(env, out.skipped[i]));
+  result.Set("skipped", skipped);
+  return result;
+}
+
+// What this host's seccomp can do: {flags: SECCOMP_FILTER_FLAG_* bits the
+// kernel accepts, architectures: the given libseccomp names it knows, version}.
+Napi::Value SeccompHost(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) return throwType(env, "seccompHost(architectureNames)");
+  Napi::Array names = info[0].As<Napi::Array>();
+  std::vector<std::string> list;
+  for (uint32_t i = 0; i < names.Length(); i++) list.push_back(names.Get(i).As<Napi::String>().Utf8Value());
+  std::vector<std::string> known = runts::node::seccompKnownArchitectures(list);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("flags", Napi::Number::New(env, runts::node::seccompSupportedFlags()));
+  Napi::Array archs = Napi::Array::New(env, known.size());
+  for (size_t i = 0; i < known.size(); i++) archs.Set(i, Napi::String::New(env, known[i]));
+  out.Set("architectures", archs);
+  out.Set("version", Napi::String::New(env, runts::node::libseccompVersion()));
+  return out;
+}
+
 // Re-serialises JSON with the native reader and writer (tests compare it
 // with JSON.parse/JSON.stringify).
 Napi::Value JsonReformat(const Napi::CallbackInfo& info) {
@@ -373,6 +410,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("checkLaunchPlan", Napi::Function::New(env, CheckLaunchPlan));
   exports.Set("checkStateRecord", Napi::Function::New(env, CheckStateRecord));
   exports.Set("defaultCgroupPlacement", Napi::Function::New(env, DefaultCgroupPlacement));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("seccompHost", Napi::Function::New(env, SeccompHost));
   return exports;
 }
 

@@ -1,15 +1,30 @@
 // config-linux.md: namespaces and their paths, user mappings, time offsets,
 // devices, cgroups and resources, sysctl, seccomp, propagation, masked and
 // read-only paths, personality, memory policy, Intel RDT, mount label.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NamespaceType, OciConfig } from '../../src/config/types';
+import { packageRoot } from '../../src/native/binding';
 import { HOST, parseMountinfo, statusField, type ConformanceTest, type Report, type StatResult, type TestContext } from '../harness';
 
 const PROC_NS: Record<NamespaceType, string> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
+
+// x86_64 syscall numbers, for the checker's syscall: requests.
+const SYS_GETPID = 39;
+const SYS_MKDIR = 83;
+const SYS_GETPPID = 110;
+const SYS_PERSONALITY = 135;
+const SYS_ADD_KEY = 248;
+
+/** The allow list of Podman's default profile (test/fixtures/seccomp), for deny-by-default tests. */
+function podmanAllowList(): string[] {
+  const profile = JSON.parse(readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'seccomp', 'podman-seccomp.json'), 'utf8')) as { syscalls: { names: string[]; action: string }[] };
+  // arch_prctl is in an amd64-only rule of the template; static glibc needs it.
+  return [...profile.syscalls.find((s) => s.action === 'SCMP_ACT_ALLOW' && s.names.length > 100)!.names, 'arch_prctl'];
+}
 
 function hostNs(ns: string): string {
   return readlinkSync(`/proc/self/ns/${ns}`);
@@ -336,6 +351,94 @@ export const linuxTests: ConformanceTest[] = [
       const r = t.check((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 77 }] }), ['mkdir:/tmp/seccomp-test']);
       t.equal(r['mkdir:/tmp/seccomp-test'], { errno: 77 }, 'mkdir fails with the configured errno');
       t.equal(statusField(r, 'Seccomp'), '2', 'seccomp filter mode');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.defaultErrnoRet',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: 'defaultErrnoRet (uint, OPTIONAL) - the errno return code to use [for defaultAction SCMP_ACT_ERRNO].',
+    run(t) {
+      // A deny-by-default profile: the allow list of Podman's default profile.
+      const r = t.check((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 71, architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: podmanAllowList(), action: 'SCMP_ACT_ALLOW' }] }), [`syscall:${SYS_ADD_KEY},0,0,0,0,0`, `syscall:${SYS_GETPID}`]);
+      t.equal(r[`syscall:${SYS_ADD_KEY},0,0,0,0,0`], { errno: 71 }, 'add_key (not allowed) fails with defaultErrnoRet');
+      t.equal(r[`syscall:${SYS_GETPID}`], { ret: 1 }, 'getpid (allowed) works');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.errnoRet-default',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: 'errnoRet (uint, OPTIONAL) - the errno return code to use. ... If not specified then its default value is EPERM.',
+    run(t) {
+      const r = t.check((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }), ['mkdir:/tmp/seccomp-test']);
+      t.equal(r['mkdir:/tmp/seccomp-test'], { errno: 1 }, 'mkdir fails with EPERM');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.errnoRet-unsupported',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: "When the action doesn't support an errno, the runtime MUST print and error and fail.",
+    run(t) {
+      const { dir } = t.bundle((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_KILL', errnoRet: 5 }] }));
+      const r = t.create(dir, t.newId());
+      t.fails(r, 'create with errnoRet on SCMP_ACT_KILL');
+      t.ok(r.stderr.trim() !== '', 'an error is printed');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.args',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: 'args (array of objects, OPTIONAL) - the specific syscall in seccomp. index (uint, REQUIRED) - the index for syscall arguments in seccomp. value (uint64, REQUIRED) - the value for syscall arguments in seccomp. op (string, REQUIRED) - the operator for syscall arguments in seccomp.',
+    run(t) {
+      const probe = (persona: number) => `syscall:${SYS_PERSONALITY},${persona}`;
+      const r = t.check((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['personality'], action: 'SCMP_ACT_ERRNO', errnoRet: 61, args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }] }] }), [probe(8), probe(0xffffffff)]);
+      t.equal(r[probe(8)], { errno: 61 }, 'personality(PER_LINUX32) matches the condition');
+      t.ok('ret' in (r[probe(0xffffffff)] as object), 'personality(0xffffffff) does not match and is allowed');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.action-kill-process',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: 'action (string, REQUIRED) - the action for seccomp rules. A valid list of constants as of libseccomp v2.5.0 is shown below. ... SCMP_ACT_KILL_PROCESS',
+    run(t) {
+      const { dir } = t.bundle((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getppid'], action: 'SCMP_ACT_KILL_PROCESS' }] }), [`syscall:${SYS_GETPPID}`]);
+      const r = t.rt(['run', '--bundle', dir, t.newId()]);
+      t.equal(r.code, 128 + 31, 'the container process is killed by SIGSYS');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.flags',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: 'flags (array of strings, OPTIONAL) - list of flags to use with seccomp(2). A valid list of constants is shown below. SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_LOG, SECCOMP_FILTER_FLAG_SPEC_ALLOW, SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+    run(t) {
+      const r = t.check((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 77 }] }), ['mkdir:/tmp/seccomp-test']);
+      t.equal(r['mkdir:/tmp/seccomp-test'], { errno: 77 }, 'the filter with flags is loaded');
+    },
+  },
+  {
+    id: 'config-linux.seccomp.listenerPath',
+    section: 'config-linux.md#seccomp',
+    level: 'MUST',
+    requirement: 'listenerPath (string, OPTIONAL) - specifies the path of UNIX domain socket over which the runtime will send the container process state data structure when the SCMP_ACT_NOTIFY action is used.',
+    async run(t) {
+      const socket = path.join(t.scratch(), 'agent.sock');
+      const report = `${socket}.json`;
+      const agent = spawn('python3', [path.join(packageRoot(), 'test', 'helpers', 'seccomp-agent.py'), socket, report], { stdio: 'ignore' });
+      try {
+        for (let i = 0; i < 500 && !existsSync(report); i++) await new Promise((res) => setTimeout(res, 10));
+        const r = t.check((c) => (c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, listenerMetadata: 'conformance', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }), [`syscall:${SYS_MKDIR},0`]);
+        t.equal(r[`syscall:${SYS_MKDIR},0`], { ret: 42 }, 'mkdir answered by the agent');
+        const seen = JSON.parse(readFileSync(report, 'utf8')) as { state: Record<string, unknown>; fds: number };
+        t.equal(seen.fds, 1, 'one fd in SCM_RIGHTS');
+        t.equal([seen.state.fds, seen.state.metadata, (seen.state.state as Record<string, unknown>).status], [['seccompFd'], 'conformance', 'creating'], 'the seccomp state (fds, metadata, state.status)');
+      } finally {
+        agent.kill('SIGKILL');
+      }
     },
   },
   ...(['shared', 'slave', 'private', 'unbindable'] as const).map((prop): ConformanceTest => ({

@@ -8,6 +8,7 @@ import { containerState, deleteContainer, killContainer, listContainers, startCo
 import { runContainer } from '../container/run';
 import { RuntsError } from '../errors';
 import { features } from '../features';
+import { nativeSeccompHost } from '../seccomp/native';
 import type { Logger } from '../log';
 import { writeStdout } from '../output';
 import type { ParsedCommand, Verb } from './grammar';
@@ -107,7 +108,7 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
       writeSpec(cmd);
       return 0;
     case 'features':
-      writeStdout(JSON.stringify(features(), null, 2) + '\n');
+      writeStdout(JSON.stringify(features(nativeSeccompHost()), null, 2) + '\n');
       return 0;
   }
 }

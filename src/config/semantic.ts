@@ -17,6 +17,7 @@ import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
 import { hostileProblems } from './hostile';
 import { hasOwn, own } from '../lookup';
+import { seccompProblems } from '../seccomp/profile';
 
 export interface SemanticContext {
   bundle: string;
@@ -273,7 +274,6 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, hos
   for (const [name, list] of Object.entries(hooks ?? {})) {
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
   }
-  if (linux?.seccomp !== undefined) c.unsupported('linux.seccomp', 'seccomp');
   if (linux?.personality !== undefined) c.unsupported('linux.personality', 'linux.personality');
   if (linux?.intelRdt !== undefined) c.unsupported('linux.intelRdt', 'Intel RDT');
   if (linux?.memoryPolicy !== undefined) c.unsupported('linux.memoryPolicy', 'linux.memoryPolicy');
@@ -318,5 +318,10 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
     c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
   checkUnsupported(c, root, linux, ctx.host);
+  if (linux?.seccomp !== undefined) {
+    const s = seccompProblems(linux.seccomp, ctx.host.seccompHost?.() ?? {});
+    c.problems.push(...s.problems);
+    c.warnings.push(...s.warnings);
+  }
   return { problems: c.problems, warnings: c.warnings };
 }

@@ -2,6 +2,7 @@
 // types (runtime-spec 1.3, Linux and the common parts). Numbers that the
 // spec types as uint64/int64 are JavaScript numbers here: JSON.parse gives
 // nothing else.
+import type { LinuxSeccomp } from '../seccomp/profile';
 
 export interface OciConfig {
   ociVersion: string;
@@ -119,7 +120,7 @@ export interface Linux {
   cgroupsPath?: string;
   resources?: Record<string, unknown>;
   rootfsPropagation?: string;
-  seccomp?: Record<string, unknown>;
+  seccomp?: LinuxSeccomp;
   sysctl?: Record<string, string>;
   maskedPaths?: string[];
   readonlyPaths?: string[];

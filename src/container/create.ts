@@ -19,6 +19,8 @@ import { buildPlan } from '../plan/build';
 import { capabilityName } from '../plan/capabilities';
 import { realHost, type HostProbe } from '../plan/host';
 import type { LaunchPlan } from '../plan/types';
+import { nativeSeccompCompiler } from '../seccomp/native';
+import { SPEC_VERSION } from '../config/version';
 import type { StateRecord } from '../state/record';
 import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writePidFile, writeRecord } from '../state/store';
 
@@ -60,6 +62,8 @@ interface Prepared {
   uidMap: string;
   gidMap: string;
   placement: CgroupPlacement;
+  seccompListenerPath?: string;
+  seccompListenerMetadata?: string;
 }
 
 /** Validation and planning: no system call that changes anything happens here. */
@@ -79,7 +83,10 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     terminalHandled: Boolean(opts.consoleSocket) || Boolean(internals.attachTerminal),
     consoleSocket: Boolean(opts.consoleSocket),
   });
-  problems.push(...semantic.problems);
+  // The schema already names an unknown seccomp action or operator at the
+  // same path: say it once.
+  const schemaPaths = new Set(problems.map((q) => q.path));
+  problems.push(...semantic.problems.filter((q) => !(q.path.startsWith('linux.seccomp') && schemaPaths.has(q.path))));
   const typed = config as OciConfig;
   let placement: CgroupPlacement | undefined;
   try {
@@ -99,9 +106,20 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     preserveFds: opts.preserveFds,
     env: process.env,
     forceSafeWalk: opts.forceSafeWalk,
+    compileSeccomp: typed.linux?.seccomp ? nativeSeccompCompiler((line) => logger.debug(line)) : undefined,
   });
   logger.debug(`launch plan: ${JSON.stringify(plan)}`);
-  return { config: typed, bundle, file, plan, uidMap: extras.uidMap, gidMap: extras.gidMap, placement };
+  return {
+    config: typed,
+    bundle,
+    file,
+    plan,
+    uidMap: extras.uidMap,
+    gidMap: extras.gidMap,
+    placement,
+    seccompListenerPath: extras.seccompListenerPath,
+    seccompListenerMetadata: extras.seccompListenerMetadata,
+  };
 }
 
 function baseRecord(p: Prepared, id: string, cgroups: CreatedCgroup[]): StateRecord {
@@ -126,6 +144,23 @@ function baseRecord(p: Prepared, id: string, cgroups: CreatedCgroup[]): StateRec
       needsNodeFor: [],
     },
   };
+}
+
+/**
+ * What the seccomp agent receives with the listener fd (runtime-spec
+ * "seccomp state"); the addon fills in both pids once the container
+ * process exists.
+ */
+function seccompState(p: Prepared, id: string): string | undefined {
+  if (!p.seccompListenerPath) return undefined;
+  const annotations = p.config.annotations && Object.keys(p.config.annotations).length ? { annotations: p.config.annotations } : {};
+  return JSON.stringify({
+    ociVersion: SPEC_VERSION,
+    fds: ['seccompFd'],
+    pid: 0,
+    metadata: p.seccompListenerMetadata ?? '',
+    state: { ociVersion: p.config.ociVersion, id, status: 'creating', pid: 0, bundle: p.bundle, ...annotations },
+  });
 }
 
 function capNames(list: string): string {
@@ -192,6 +227,8 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
         consoleSocket: opts.consoleSocket ? path.resolve(opts.consoleSocket) : undefined,
         attachConsole: internals.attachTerminal && p.plan.process.terminal,
         preserveFds: p.plan.process.preserveFds,
+        seccompListenerPath: p.seccompListenerPath,
+        seccompState: seccompState(p, opts.id),
       });
     } catch (e) {
       throw fromNative(e, `create container "${opts.id}"`);

@@ -16,6 +16,24 @@ export interface LaunchRequest {
   attachConsole?: boolean;
   preserveFds?: number;
   timeoutMs?: number;
+  /** SCMP_ACT_NOTIFY: the seccomp agent's socket. */
+  seccompListenerPath?: string;
+  /** The container process state for the agent (JSON); the addon fills in the pid. */
+  seccompState?: string;
+}
+
+export interface NativeCompiledSeccomp {
+  /** struct sock_filter[], host byte order. */
+  program: Buffer;
+  skipped: string[];
+}
+
+export interface NativeSeccompHost {
+  /** SECCOMP_FILTER_FLAG_* bits this kernel accepts. */
+  flags: number;
+  /** The libseccomp architecture names asked about that this libseccomp knows. */
+  architectures: string[];
+  version: string;
 }
 
 export interface LaunchResult {
@@ -62,6 +80,9 @@ export interface NativeAddon {
   checkStateRecord(id: string, text: string): string | null;
   /** Where delete looks for a container whose record is damaged: /runts/<id> in every hierarchy ("" for an absent file). */
   defaultCgroupPlacement(id: string): { dirs: string[]; procsFile: string; freezerFile: string; killFile: string };
+  /** Compiles a SeccompDescription (as JSON) with libseccomp. */
+  compileSeccomp(description: string): NativeCompiledSeccomp;
+  seccompHost(architectures: string[]): NativeSeccompHost;
 }
 
 let root: string | undefined;

@@ -15,6 +15,7 @@ import { mayCoverProcfs, needsPlainDirectory } from './proc-mounts';
 import { ConfigError } from '../errors';
 import { joinPath } from '../config/json-path';
 import { own } from '../lookup';
+import { planSeccomp, type SeccompCompiler } from '../seccomp/plan';
 import type {
   LaunchExtras,
   LaunchPlan,
@@ -38,6 +39,8 @@ export interface PlanContext {
   env?: NodeJS.ProcessEnv;
   /** Tests: exercise the user-space path walk instead of openat2. */
   forceSafeWalk?: boolean;
+  /** Compiles linux.seccomp (the addon's libseccomp); needed only when the config has a profile. */
+  compileSeccomp?: SeccompCompiler;
 }
 
 export const DEFAULT_DEVICES: readonly PlanDevice[] = [
@@ -235,6 +238,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
   const mounts = mountJoined ? [] : (config.mounts ?? []).map((m) => planMount(m, ctx, ns.created.has('cgroup')));
   // A /dev bind-mounted from the host already has its nodes.
   const setupDev = !mountJoined && mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
+  const seccomp = planSeccomp(config, ctx.compileSeccomp);
   const timeOffsets = Object.entries(config.linux?.timeOffsets ?? {})
     .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
     .join('');
@@ -255,6 +259,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     domainname: config.domainname ? config.domainname : null,
     forceSafeWalk: ctx.forceSafeWalk ?? false,
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
+    seccomp: seccomp.plan,
   };
   const userNs = ns.created.has('user');
   return {
@@ -262,6 +267,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     extras: {
       uidMap: userNs ? idMap(config.linux?.uidMappings) : '',
       gidMap: userNs ? idMap(config.linux?.gidMappings) : '',
+      ...(seccomp.listenerPath ? { seccompListenerPath: seccomp.listenerPath, seccompListenerMetadata: seccomp.listenerMetadata } : {}),
     },
   };
 }

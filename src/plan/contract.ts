@@ -78,6 +78,7 @@ export const LAUNCH_PLAN = object({
   domainname: nullable(str),
   forceSafeWalk: bool,
   process,
+  seccomp: nullable(object({ program: str, flags: int, notify: bool, beforeCredentials: bool })),
 });
 
 // Compile-time proof that src/plan/types.ts and this description agree.

@@ -1,6 +1,8 @@
 // The facts about the host that planning needs, behind an interface so that
 // unit tests plan containers without touching the machine.
 import { existsSync, readFileSync, realpathSync, statSync, statfsSync } from 'node:fs';
+import type { SeccompHost } from '../seccomp/profile';
+import { nativeSeccompHost } from '../seccomp/native';
 
 export interface HostProbe {
   /** undefined when nothing is at the path. */
@@ -15,6 +17,8 @@ export interface HostProbe {
   isOwnNamespace(path: string, procName: string): boolean;
   /** The statfs(2) magic of the filesystem at path, undefined when it cannot be read. */
   filesystemType(path: string): number | undefined;
+  /** What seccomp can do here (kernel flags, libseccomp architectures); absent: not checked. */
+  seccompHost?(): SeccompHost;
 }
 
 export const PROC_SUPER_MAGIC = 0x9fa0;
@@ -54,4 +58,5 @@ export const realHost: HostProbe = {
       return undefined;
     }
   },
+  seccompHost: () => nativeSeccompHost(),
 };

@@ -75,6 +75,21 @@ export interface PlanProcess {
   newKeyring: boolean;
 }
 
+/** linux.seccomp compiled to BPF by the runtime (addon/node/seccomp.cc); runts-init loads it. */
+export interface PlanSeccomp {
+  /** base64 of the struct sock_filter[] program, host byte order. */
+  program: string;
+  /** SECCOMP_FILTER_FLAG_* for seccomp(2), NEW_LISTENER included when notify is true. */
+  flags: number;
+  /** A rule uses SCMP_ACT_NOTIFY: the listener fd goes to the runtime, then to the agent. */
+  notify: boolean;
+  /**
+   * Load before the capabilities are dropped and the user switched (the load
+   * then needs CAP_SYS_ADMIN): true without noNewPrivileges, as in runc.
+   */
+  beforeCredentials: boolean;
+}
+
 export interface PlanRootfs {
   path: string;
   noPivot: boolean;
@@ -103,10 +118,15 @@ export interface LaunchPlan {
   /** Tests: use the user-space path walk even where openat2 exists. */
   forceSafeWalk: boolean;
   process: PlanProcess;
+  seccomp: PlanSeccomp | null;
 }
 
 /** What the runtime (not the init) does for the launch. */
 export interface LaunchExtras {
   uidMap: string;
   gidMap: string;
+  /** SCMP_ACT_NOTIFY: the agent's socket (linux.seccomp.listenerPath). */
+  seccompListenerPath?: string;
+  /** listenerMetadata, for the state sent to the agent. */
+  seccompListenerMetadata?: string;
 }

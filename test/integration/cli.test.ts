@@ -78,7 +78,9 @@ describe.skipIf(!isRoot)('command line', () => {
     const f = JSON.parse(r.stdout);
     expect(featuresSchemaProblems(f)).toEqual([]);
     expect(f).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.3.0', hooks: [] });
-    expect(f.linux.seccomp.enabled).toBe(false);
+    expect(f.linux.seccomp).toMatchObject({ enabled: true, knownFlags: expect.arrayContaining(['SECCOMP_FILTER_FLAG_LOG']) });
+    expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
+    expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');
     expect(f.linux.cgroup).toEqual({ v1: true, v2: true, systemd: false, systemdUser: false, rdma: false });
     expect(f.mountOptions).toContain('rro');
     expect(f.mountOptions).not.toContain('idmap');

@@ -10,6 +10,7 @@ import { defaultConfig } from '../../src/config/defaults';
 import type { OciConfig } from '../../src/config/types';
 import { native } from '../../src/native/binding';
 import { buildPlan } from '../../src/plan/build';
+import { nativeSeccompCompiler } from '../../src/seccomp/native';
 import { LAUNCH_PLAN } from '../../src/plan/contract';
 import { countFields, sites, unexercised, wrongValue, type Json, type Site } from '../helpers/contract-mutations';
 import { fakeHost } from '../helpers/fake-host';
@@ -34,6 +35,7 @@ function fullPlan(): Record<string, Json> {
   c.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
   c.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
   c.domainname = 'example.org';
+  c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
   c.mounts!.push({ destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'rslave', 'ro'] });
   const { plan } = buildPlan(c, {
     id: 'contract',
@@ -41,6 +43,7 @@ function fullPlan(): Record<string, Json> {
     host: fakeHost({ '/srv/data': 'dir' }),
     cgroups: placeContainer(HYBRID, undefined, 'contract'),
     env: {},
+    compileSeccomp: nativeSeccompCompiler(() => {}),
   });
   // The checks below look at the first item of each array: put first a
   // mount that uses every mount field (the cgroup mount has the binds and
