@@ -47,7 +47,7 @@ bool validateContainerId(const std::string& id, Failure& f) {
               (c >= '+' && c <= '.');
     if (!ok)
       return plainFail(f, "invalid container id " + quoted(id) +
-                              ": use only letters, digits and _ + - . (no '/' or spaces)");
+                              ": use only letters, digits and _ + , - . (no '/' or spaces)");
   }
   if (id.find("..") != std::string::npos || id == ".")
     return plainFail(f, "invalid container id " + quoted(id) + ": it must not be '.' or contain '..'");

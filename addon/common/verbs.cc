@@ -107,8 +107,6 @@ bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
   return true;
 }
 
-// Kills the init and everything else in the container's cgroup, then waits
-// until they are gone so that the cgroups can be removed.
 // Every process in any of the container's cgroups (a process that moved
 // within one hierarchy shows only there).
 std::vector<pid_t> cgroupMembers(const ContainerRecord& rec) {
@@ -129,6 +127,8 @@ void killMembers(const ContainerRecord& rec) {
   }
 }
 
+// Kills the init and everything else in the container's cgroups, then waits
+// until they are gone so that the cgroups can be removed.
 void killEverything(const ContainerRecord& rec) {
   int fd = openContainerPidfd(rec);
   if (fd >= 0) {
