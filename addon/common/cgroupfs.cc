@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <climits>
 #include <cstdlib>
 
 #include "fsutil.h"
@@ -81,12 +80,16 @@ bool hasPrefixDir(const std::string& path, const std::string& dir) {
   return path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
 }
 
-bool isClean(const std::string& p) {
+}  // namespace
+
+bool isCleanAbsolutePath(const std::string& p) {
   if (p.empty() || p[0] != '/' || p.size() == 1 || p.back() == '/') return false;
   for (const auto& part : split(p.substr(1), '/'))
     if (part.empty() || part == "." || part == "..") return false;
   return true;
 }
+
+namespace {
 
 // The mount a host directory is strictly below (the deepest such mount).
 const CgroupMount* mountBelow(const CgroupLayout& layout, const std::string& dir) {
@@ -165,7 +168,7 @@ DefaultPlacement defaultPlacement(const CgroupLayout& layout, const std::string&
 }
 
 bool confinedCgroupDir(const CgroupLayout& layout, const std::string& dir, std::string& why) {
-  if (!isClean(dir)) {
+  if (!isCleanAbsolutePath(dir)) {
     why = "is not a clean absolute path (\".\", \"..\", \"//\" or a trailing \"/\")";
     return false;
   }
@@ -174,15 +177,21 @@ bool confinedCgroupDir(const CgroupLayout& layout, const std::string& dir, std::
     why = "is not below a cgroup mount of this host";
     return false;
   }
-  char resolved[PATH_MAX];
-  if (realpath(dir.c_str(), resolved)) {
-    if (dir != resolved) {
-      why = "goes through a symlink (it resolves to " + std::string(resolved) + ")";
+  // The mount point is the kernel's own path (mountinfo), free of symlinks;
+  // what follows it is checked one component at a time (cgroupfs has no
+  // symlinks, but something else may be mounted inside the hierarchy).
+  for (size_t end = m->mountPoint.size() + 1; end <= dir.size(); end++) {
+    if (end < dir.size() && dir[end] != '/') continue;
+    struct stat st;
+    if (lstat(dir.substr(0, end).c_str(), &st) < 0) {
+      if (errno == ENOENT) break;  // nothing there: nothing to act on
+      why = "cannot be checked";
       return false;
     }
-  } else if (errno != ENOENT) {
-    why = "cannot be resolved";
-    return false;
+    if (!S_ISDIR(st.st_mode)) {
+      why = S_ISLNK(st.st_mode) ? "goes through a symlink" : "is not a directory";
+      return false;
+    }
   }
   std::string cg = cgroupPathOf(*m, dir);
   if (cg == m->ownPath || hasPrefixDir(m->ownPath, cg)) {

@@ -41,12 +41,15 @@ struct DefaultPlacement {
 // every hierarchy.
 DefaultPlacement defaultPlacement(const CgroupLayout& layout, const std::string& id);
 
+// An absolute path without ".", "..", empty components or a trailing "/".
+bool isCleanAbsolutePath(const std::string& p);
+
 // Whether dir may be acted on as a container's cgroup: an absolute, clean
 // path (no ".", "..", "//", trailing "/") strictly below a cgroup mount of
-// this host, that resolves to itself (no symlink), and that is neither the
-// hierarchy's root nor an ancestor of runts' own cgroup (killing what is in
-// those would kill the host's processes, runts included). why says which
-// rule failed.
+// this host, with nothing but directories on the way (no symlink), and
+// neither the hierarchy's root nor an ancestor of runts' own cgroup (killing
+// what is in those would kill the host's processes, runts included). why
+// says which rule failed.
 bool confinedCgroupDir(const CgroupLayout& layout, const std::string& dir, std::string& why);
 
 // Whether pid is in dir or below it (from /proc/<pid>/cgroup).

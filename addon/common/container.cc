@@ -25,6 +25,12 @@ const char* statusName(Status s) {
   return "stopped";
 }
 
+const CgroupLayout& ContainerRecord::layout() const {
+  if (!layoutRead_) layout_ = hostCgroupLayout();
+  layoutRead_ = true;
+  return layout_;
+}
+
 bool ContainerRecord::needsNode(const std::string& verb) const {
   for (const auto& v : needsNodeFor)
     if (v == verb) return true;
@@ -41,7 +47,7 @@ bool validateContainerId(const std::string& id, Failure& f) {
               (c >= '+' && c <= '.');
     if (!ok)
       return plainFail(f, "invalid container id " + quoted(id) +
-                              ": use only letters, digits and _ + - . (no '/' or spaces)");
+                              ": use only letters, digits and _ + , - . (no '/' or spaces)");
   }
   if (id.find("..") != std::string::npos || id == ".")
     return plainFail(f, "invalid container id " + quoted(id) + ": it must not be '.' or contain '..'");
@@ -131,9 +137,8 @@ void readCgroups(const json::Value& priv, ContainerRecord& rec, Damage& damage) 
                !path || !path->isString() ? "is not a string" : "is not true or false");
         continue;
       }
-      std::string why;
-      if (!confinedCgroupDir(rec.layout, path->text, why)) {
-        damage(field + ".path " + quoted(path->text), why);
+      if (!isCleanAbsolutePath(path->text)) {
+        damage(field + ".path " + quoted(path->text), "is not a clean absolute path (\".\", \"..\", \"//\" or a trailing \"/\")");
         continue;
       }
       rec.cgroups.push_back(CgroupDir{path->text, created->boolean});
@@ -218,9 +223,27 @@ void readFields(ContainerRecord& rec) {
   }
 }
 
+// Checks the cgroup paths against the host's cgroup mounts (which costs a
+// read of /proc/self/mountinfo and /proc/self/cgroup); drops those that
+// fail, and the cgroup files that belonged to them.
+void confineCgroups(ContainerRecord& rec) {
+  Damage damage{rec.damage};
+  std::vector<CgroupDir> kept;
+  for (size_t i = 0; i < rec.cgroups.size(); i++) {
+    std::string why;
+    if (confinedCgroupDir(rec.layout(), rec.cgroups[i].path, why)) kept.push_back(rec.cgroups[i]);
+    else damage("runts.cgroups[" + std::to_string(i) + "].path " + quoted(rec.cgroups[i].path), why);
+  }
+  rec.cgroups = kept;
+  if (!isFileOf(rec, rec.procsFile, {"cgroup.procs"})) rec.procsFile.clear();
+  if (!isFileOf(rec, rec.killFile, {"cgroup.kill"})) rec.killFile.clear();
+  if (!isFileOf(rec, rec.freezerFile, {"cgroup.freeze", "freezer.state"})) rec.freezerFile.clear();
+}
+
 }  // namespace
 
-bool loadRecordEvenDamaged(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f) {
+bool loadRecordEvenDamaged(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f,
+                           bool confine) {
   if (!validateContainerId(id, f)) return false;
   rec = ContainerRecord{};
   rec.id = id;
@@ -230,7 +253,6 @@ bool loadRecordEvenDamaged(const std::string& root, const std::string& id, Conta
     if (errno == ENOENT) return plainFail(f, "container \"" + id + "\" does not exist");
     return sysFail(f, "stat", rec.stateDir);
   }
-  rec.layout = hostCgroupLayout();
   std::string text;
   std::string path = rec.stateDir + "/state.json";
   Failure readFailure;
@@ -239,8 +261,12 @@ bool loadRecordEvenDamaged(const std::string& root, const std::string& id, Conta
     rec.damage = "it cannot be read (" + readFailure.message() + ")";
   } else {
     std::string err;
-    if (json::parse(text, rec.doc, err)) readFields(rec);
-    else rec.damage = "it is not valid JSON (" + err + ")";
+    if (json::parse(text, rec.doc, err)) {
+      readFields(rec);
+      if (confine) confineCgroups(rec);
+    } else {
+      rec.damage = "it is not valid JSON (" + err + ")";
+    }
   }
   if (!rec.damage.empty()) {
     rec.doc = json::Value{};
@@ -253,7 +279,6 @@ bool loadRecordEvenDamaged(const std::string& root, const std::string& id, Conta
 std::string recordTextDamage(const std::string& id, const std::string& text) {
   ContainerRecord rec;
   rec.id = id;
-  rec.layout = hostCgroupLayout();
   std::string err;
   if (!json::parse(text, rec.doc, err)) return "it is not valid JSON (" + err + ")";
   readFields(rec);
@@ -265,8 +290,8 @@ std::string damagedMessage(const ContainerRecord& rec) {
          "` removes the container";
 }
 
-bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f) {
-  if (!loadRecordEvenDamaged(root, id, rec, f)) return false;
+bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f, bool confine) {
+  if (!loadRecordEvenDamaged(root, id, rec, f, confine)) return false;
   if (!rec.damage.empty()) return plainFail(f, damagedMessage(rec));
   return true;
 }

@@ -43,12 +43,16 @@ struct ContainerRecord {
   // regular file, too big, not JSON, a field of the wrong type, or a path
   // outside the cgroup mounts. Only the fields that passed are filled in.
   std::string damage;
-  // The host's hierarchies, against which the cgroup paths were confined.
-  CgroupLayout layout;
-
   bool needsNode(const std::string& verb) const;
+  // The host's hierarchies, against which cgroup paths are confined. Read on
+  // first use: `state` of a record without cgroups never pays for it.
+  const CgroupLayout& layout() const;
   // No record at all (an interrupted create), or a damaged one.
   bool unreliable() const { return storedStatus.empty() || !damage.empty(); }
+
+ private:
+  mutable bool layoutRead_ = false;
+  mutable CgroupLayout layout_;
 };
 
 // runc's rule for ids, plus: no "..", at most 1024 bytes.
@@ -60,11 +64,18 @@ std::string stateDirFor(const std::string& root, const std::string& id);
 // message says so; a directory without a record (an interrupted create) loads
 // as an empty record with storedStatus "". A damaged record is a failure
 // that names the damage and says that `delete --force` removes it.
-bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f);
+//
+// Cgroup paths are always checked to be clean absolute paths, and the cgroup
+// files to belong to them. With confine (the verbs that act on cgroups: kill,
+// delete) they are also checked against the host's cgroup mounts
+// (confinedCgroupDir); state and start, which only read the freezer file, skip
+// that and the two /proc reads it costs.
+bool loadRecord(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f, bool confine = true);
 
 // loadRecord for delete: a damaged record loads with rec.damage set and only
 // its trustworthy fields filled in.
-bool loadRecordEvenDamaged(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f);
+bool loadRecordEvenDamaged(const std::string& root, const std::string& id, ContainerRecord& rec, Failure& f,
+                           bool confine = true);
 
 // The message for a damaged record.
 std::string damagedMessage(const ContainerRecord& rec);

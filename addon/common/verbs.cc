@@ -80,7 +80,7 @@ bool signalAllProcesses(const ContainerRecord& rec, int sig, Failure& f) {
 bool pidIsContainers(const ContainerRecord& rec) {
   if (rec.cgroups.empty()) return true;  // a host without cgroups
   for (const auto& d : rec.cgroups)
-    if (processInCgroup(rec.layout, rec.pid, d.path)) return true;
+    if (processInCgroup(rec.layout(), rec.pid, d.path)) return true;
   return false;
 }
 
@@ -107,8 +107,6 @@ bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
   return true;
 }
 
-// Kills the init and everything else in the container's cgroup, then waits
-// until they are gone so that the cgroups can be removed.
 // Every process in any of the container's cgroups (a process that moved
 // within one hierarchy shows only there).
 std::vector<pid_t> cgroupMembers(const ContainerRecord& rec) {
@@ -129,6 +127,8 @@ void killMembers(const ContainerRecord& rec) {
   }
 }
 
+// Kills the init and everything else in the container's cgroups, then waits
+// until they are gone so that the cgroups can be removed.
 void killEverything(const ContainerRecord& rec) {
   int fd = openContainerPidfd(rec);
   if (fd >= 0) {
@@ -149,12 +149,12 @@ void killEverything(const ContainerRecord& rec) {
 // its own linux.cgroupsPath is found only through the parts of its record
 // that are intact.
 void addDefaultPlacement(ContainerRecord& rec) {
-  DefaultPlacement p = defaultPlacement(rec.layout, rec.id);
+  DefaultPlacement p = defaultPlacement(rec.layout(), rec.id);
   for (const auto& dir : p.dirs) {
     bool listed = false;
     for (const auto& d : rec.cgroups) listed = listed || d.path == dir;
     std::string why;
-    if (listed || !pathExists(dir) || !confinedCgroupDir(rec.layout, dir, why)) continue;
+    if (listed || !pathExists(dir) || !confinedCgroupDir(rec.layout(), dir, why)) continue;
     rec.cgroups.push_back(CgroupDir{dir, true});
   }
   auto present = [](const std::string& file) { return !file.empty() && pathExists(file) ? file : std::string(); };
@@ -192,7 +192,7 @@ bool handOff(const VerbOptions& o, const ContainerRecord& rec, const char* verb,
 
 bool stateVerb(const VerbOptions& o, const std::string& id, std::string& out, Failure& f) {
   ContainerRecord rec;
-  if (!loadRecord(o.root, id, rec, f)) return false;
+  if (!loadRecord(o.root, id, rec, f, false)) return false;
   if (rec.storedStatus.empty())
     return plainFail(f, "container \"" + id + "\" has no state yet: it is being created, or its create was interrupted (`runts delete --force " + id + "` removes it)");
   out = renderState(rec, liveStatus(rec));
@@ -204,7 +204,7 @@ bool startVerb(const VerbOptions& o, const std::string& id, Failure& f) {
   RecordLock lock;
   if (!lock.acquire(stateDirFor(o.root, id), id, f)) return false;
   ContainerRecord rec;
-  if (!loadRecord(o.root, id, rec, f)) return false;
+  if (!loadRecord(o.root, id, rec, f, false)) return false;
   if (handOff(o, rec, "start", f)) return false;
   switch (liveStatus(rec)) {
     case Status::Created: break;

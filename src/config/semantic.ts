@@ -16,7 +16,7 @@ import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
 import { hostileProblems } from './hostile';
-import { hasOwn, own } from '../lookup';
+import { hasOwn } from '../lookup';
 import { seccompProblems } from '../seccomp/profile';
 
 export interface SemanticContext {

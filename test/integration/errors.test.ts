@@ -63,7 +63,7 @@ describe.skipIf(!isRoot)('errors', () => {
     const bundle = sb.bundle(sb.id(), ['true']);
     for (const [id, message] of [
       ['', /container id must not be empty|Not enough non-option arguments/],
-      ['a/b', /invalid container id "a\/b": use only letters, digits and _ \+ - \. \(no '\/' or spaces\)/],
+      ['a/b', /invalid container id "a\/b": use only letters, digits and _ \+ , - \. \(no '\/' or spaces\)/],
       ['..', /it must not be '\.' or contain '\.\.'/],
       ['has space', /invalid container id/],
     ] as const) {

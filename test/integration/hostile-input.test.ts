@@ -159,7 +159,7 @@ describe.skipIf(!isRoot)('hostile input', () => {
       for (const args of [['create', '--bundle', bundle, evil], ['state', evil], ['delete', '--force', evil], ['kill', evil, 'KILL']]) {
         const r = runts(['--log', log, ...args], opts);
         expect(r.code, args[0]).toBe(1);
-        expect(r.stderr).toBe(`runts: invalid container id "ho-x\\nlevel=error msg=\\"forged\\"\\u001b[2J": use only letters, digits and _ + - . (no '/' or spaces)\n`);
+        expect(r.stderr).toBe(`runts: invalid container id "ho-x\\nlevel=error msg=\\"forged\\"\\u001b[2J": use only letters, digits and _ + , - . (no '/' or spaces)\n`);
       }
       const lines = readFileSync(log, 'utf8').trim().split('\n');
       expect(lines).toHaveLength(4);
@@ -225,19 +225,54 @@ describe.skipIf(!isRoot)('hostile input', () => {
       const file = path.join(ROOT, i, 'state.json');
       const record = JSON.parse(readFileSync(file, 'utf8'));
       const real = defaultCgroups(i)[0]!;
+      for (const k of ['procsFile', 'killFile', 'freezerFile']) delete record.runts[k];
       record.runts.cgroups = [
         { path: victim, created: true },
         { path: `${real}/../../..${victim}`, created: true },
         { path: '/sys/fs/cgroup/unified', created: true },
       ];
       writeFileSync(file, JSON.stringify(record));
-      expect(runts(['state', i], opts).stderr).toMatch(/runts\.cgroups\[0\]\.path ".*victim" is not below a cgroup mount of this host/);
+      // The first problem is named: the path with "..", found before any is checked against the mounts.
+      expect(runts(['kill', i, 'KILL'], opts).stderr).toMatch(/runts\.cgroups\[1\]\.path ".*\/\.\.\/.*victim" is not a clean absolute path/);
+      record.runts.cgroups.splice(1, 1);
+      writeFileSync(file, JSON.stringify(record));
+      expect(runts(['kill', i, 'KILL'], opts).stderr).toMatch(/runts\.cgroups\[0\]\.path ".*victim" is not below a cgroup mount of this host/);
       expect(runts(['delete', '--force', i], opts)).toMatchObject({ code: 0, stderr: '' });
       expect(existsSync(victim)).toBe(true);
       expect(existsSync('/sys/fs/cgroup/unified')).toBe(true);
       expect(alive(pid, startTime)).toBe(false);
       expect(leftovers(i)).toEqual([]);
     });
+  });
+
+  it('a cgroup path through a symlink (a filesystem mounted inside a hierarchy) is never followed', () => {
+    const h = hostLayout().hierarchies.find((x) => x.mountRoot === '/')!;
+    const base = path.join(h.mountPoint, `runts-test-ho-link-${process.pid}`);
+    const victim = path.join(sb.dir, 'victim');
+    mkdirSync(path.join(victim, 'child'), { recursive: true });
+    mkdirSync(base);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', 'ho-link', base]);
+      try {
+        symlinkSync(victim, path.join(base, 'link'));
+        const i = id('link');
+        const bundle = sb.bundle(i, ['sleep', '600'], (c) => delete c.linux!.cgroupsPath);
+        expect(runts(['create', '--bundle', bundle, i]).code).toBe(0);
+        const file = path.join(ROOT, i, 'state.json');
+        const record = JSON.parse(readFileSync(file, 'utf8'));
+        for (const k of ['procsFile', 'killFile', 'freezerFile']) delete record.runts[k];
+        record.runts.cgroups = [{ path: path.join(base, 'link', 'child'), created: true }];
+        writeFileSync(file, JSON.stringify(record));
+        expect(runts(['kill', i, 'KILL']).stderr).toMatch(/runts\.cgroups\[0\]\.path ".*\/link\/child" goes through a symlink/);
+        expect(runts(['delete', '--force', i])).toMatchObject({ code: 0, stderr: '' });
+        expect(existsSync(path.join(victim, 'child'))).toBe(true);
+        expect(leftovers(i)).toEqual([]);
+      } finally {
+        execFileSync('umount', [base]);
+      }
+    } finally {
+      rmdirSync(base);
+    }
   });
 
   describe('names that every object inherits', () => {

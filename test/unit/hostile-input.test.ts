@@ -18,6 +18,7 @@ import { buildPlan } from '../../src/plan/build';
 import { placeContainer } from '../../src/cgroups/placement';
 import { parseFast } from '../../src/cli/fast-parse';
 import { MAX_DOCUMENT_BYTES, readBoundedFile } from '../../src/read-bounded';
+import { printable } from '../../src/log';
 import type { OciConfig } from '../../src/config/types';
 import { fakeHost } from '../helpers/fake-host';
 
@@ -233,5 +234,13 @@ describe('NUL bytes and hostile shapes', () => {
     c.root.path = 'rootfs';
     const linked = fakeHost({}, { realpath: (p) => (p === '/bundle/rootfs' ? '/' : p) });
     expect(problems(c, linked)).toContainEqual(expect.stringMatching(/^root\.path: \/bundle\/rootfs is the host's \//));
+  });
+});
+
+describe('messages cannot forge lines or send escape sequences', () => {
+  it('escapes C0, DEL and C1 controls, keeps the rest', () => {
+    expect(printable('id "a\nlevel=error msg=x"\r\u001b[2J\u007f\u009b日本\t')).toBe(
+      'id "a\\nlevel=error msg=x"\\u000d\\u001b[2J\\u007f\\u009b日本\\t',
+    );
   });
 });
