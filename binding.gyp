@@ -21,7 +21,7 @@
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "addon/node/launch.cc", "addon/node/module.cc"],
+      "sources": ["<@(common_sources)", "addon/node/bpf.cc", "addon/node/launch.cc", "addon/node/module.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags_cc": ["<@(native_cflags)"],

@@ -17,6 +17,7 @@
 #include "../common/proc.h"
 #include "../common/signals.h"
 #include "../common/verbs.h"
+#include "bpf.h"
 #include "launch.h"
 
 namespace {
@@ -44,6 +45,9 @@ const char* errnoName(int e) {
     case ENOSYS: return "ENOSYS";
     case ENODEV: return "ENODEV";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EBADF: return "EBADF";
+    case E2BIG: return "E2BIG";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
     default: return "";
   }
 }
@@ -310,6 +314,50 @@ Napi::Value JsonReformat(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, out);
 }
 
+// The cgroup v2 device filter (src/cgroups/devices-v2.ts), one system call step each.
+Napi::Value BpfLoadDeviceProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsString())
+    return throwType(env, "bpfLoadDeviceProgram(insns: Uint8Array, license)");
+  Napi::Uint8Array insns = info[0].As<Napi::Uint8Array>();
+  int fd = -1;
+  Failure f;
+  if (!runts::node::bpfLoadDeviceProgram(insns.Data(), insns.ByteLength(), info[1].As<Napi::String>().Utf8Value(), fd, f))
+    return throwFailure(env, f);
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value BpfQueryDevicePrograms(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "bpfQueryDevicePrograms(cgroupDir)");
+  std::vector<uint32_t> ids;
+  Failure f;
+  if (!runts::node::bpfQueryDevicePrograms(info[0].As<Napi::String>().Utf8Value(), ids, f)) return throwFailure(env, f);
+  Napi::Array out = Napi::Array::New(env, ids.size());
+  for (size_t i = 0; i < ids.size(); i++) out.Set(i, Napi::Number::New(env, ids[i]));
+  return out;
+}
+
+Napi::Value BpfAttachDeviceProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    return throwType(env, "bpfAttachDeviceProgram(cgroupDir, progFd)");
+  Failure f;
+  if (!runts::node::bpfAttachDeviceProgram(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), f))
+    return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value BpfDetachDeviceProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    return throwType(env, "bpfDetachDeviceProgram(cgroupDir, progId)");
+  Failure f;
+  if (!runts::node::bpfDetachDeviceProgram(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Uint32Value(), f))
+    return throwFailure(env, f);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("launch", Napi::Function::New(env, Launch));
   exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));
@@ -327,6 +375,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitChild", Napi::Function::New(env, WaitChild));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("jsonReformat", Napi::Function::New(env, JsonReformat));
+  exports.Set("bpfLoadDeviceProgram", Napi::Function::New(env, BpfLoadDeviceProgram));
+  exports.Set("bpfQueryDevicePrograms", Napi::Function::New(env, BpfQueryDevicePrograms));
+  exports.Set("bpfAttachDeviceProgram", Napi::Function::New(env, BpfAttachDeviceProgram));
+  exports.Set("bpfDetachDeviceProgram", Napi::Function::New(env, BpfDetachDeviceProgram));
   return exports;
 }
 

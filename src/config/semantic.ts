@@ -10,6 +10,7 @@ import { isBindMount, parseMountOptions } from '../plan/mount-options';
 import { CLONE_FLAGS, PROC_NS_NAMES } from '../plan/namespaces';
 import { RLIMITS } from '../plan/rlimits';
 import { capabilityNumber } from '../plan/capabilities';
+import { deviceConfigProblems } from '../cgroups/devices';
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
@@ -245,7 +246,8 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, hos
     else c.warnings.push('linux.mountLabel is ignored: SELinux is not enabled on this host');
   }
   const resources = obj(linux?.resources);
-  const set = Object.keys(resources ?? {}).filter((k) => resources?.[k] !== undefined && resources?.[k] !== null);
+  // linux.resources.devices is applied (src/cgroups/devices.ts); the limits are not yet.
+  const set = Object.keys(resources ?? {}).filter((k) => k !== 'devices' && resources?.[k] !== undefined && resources?.[k] !== null);
   if (set.length) {
     c.warnings.push(`linux.resources (${set.join(', ')}) are not applied: runts does not set cgroup limits yet`);
   }
@@ -277,5 +279,6 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
     c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
   checkUnsupported(c, root, linux, ctx.host);
+  for (const p of deviceConfigProblems(root)) c.problem(p.path, p.message);
   return { problems: c.problems, warnings: c.warnings };
 }

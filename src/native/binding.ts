@@ -56,6 +56,13 @@ export interface NativeAddon {
   waitChild(pid: number): Promise<ChildExit>;
   setWinsize(fd: number, rows: number, cols: number): void;
   jsonReformat(text: string): string;
+  /** bpf(BPF_PROG_LOAD) of a cgroup device program; returns its fd (close-on-exec). */
+  bpfLoadDeviceProgram(insns: Uint8Array, license: string): number;
+  /** Ids of the device programs attached to a cgroup v2 directory. */
+  bpfQueryDevicePrograms(cgroupDir: string): number[];
+  /** Attaches with BPF_F_ALLOW_MULTI. */
+  bpfAttachDeviceProgram(cgroupDir: string, progFd: number): void;
+  bpfDetachDeviceProgram(cgroupDir: string, progId: number): void;
 }
 
 let root: string | undefined;

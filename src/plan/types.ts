@@ -2,6 +2,8 @@
 // (addon/init/plan.h reads it). Flags are numbers, names are numbers, paths
 // are absolute; 64-bit quantities are decimal strings.
 
+import type { DeviceRule } from '../cgroups/devices';
+
 export interface PlanNamespaceJoin {
   flag: number;
   path: string;
@@ -104,4 +106,6 @@ export interface LaunchPlan {
 export interface LaunchExtras {
   uidMap: string;
   gidMap: string;
+  /** The device cgroup's clean rule list (src/cgroups/devices.ts), applied before the init joins. */
+  deviceRules: DeviceRule[];
 }
