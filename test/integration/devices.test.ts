@@ -39,7 +39,9 @@ function hostDevice(paths: string[], kind: 'char' | 'block'): { path: string; ma
   }
   return undefined;
 }
-const VCS = hostDevice(['/dev/vcs', '/dev/kmsg', '/dev/loop-control'], 'char');
+// Devices a container's root may open without capabilities (not /dev/kmsg,
+// whose read needs CAP_SYSLOG and would fail with EPERM anyway).
+const VCS = hostDevice(['/dev/vcs', '/dev/tty0', '/dev/loop-control'], 'char');
 const DISK = hostDevice(['/dev/vda', '/dev/sda', '/dev/nvme0n1', '/dev/xvda', '/dev/loop0'], 'block');
 
 function mknod(file: string, kind: 'c' | 'b', dev: { major: number; minor: number }): void {
@@ -73,23 +75,41 @@ describe.skipIf(!isRoot || !devicesHierarchy)('device cgroup (v1, real container
   afterEach(() => sb.cleanup());
 
   it.skipIf(!VCS)('a device node shipped in the image does not open the host device (EPERM)', () => {
-    const id = sb.id('dv');
-    const bundle = sb.bundle(id, ['sh', '-c', probeScript(['/shipped-char', ...(DISK ? ['/shipped-disk'] : [])])]);
-    const rootfs = path.join(bundle, 'rootfs');
-    mknod(path.join(rootfs, 'shipped-char'), 'c', VCS!);
-    if (DISK) mknod(path.join(rootfs, 'shipped-disk'), 'b', DISK);
-    // Control: without a device cgroup the very same node opens the host device.
-    closeSync(openSync(path.join(rootfs, 'shipped-char'), 'r'));
-    const r = runts(['run', '-b', bundle, id]);
-    expect(r.stderr).toBe('');
-    expect(lines(r.stdout)).toEqual({ '/shipped-char': 'Operation not permitted', ...(DISK ? { '/shipped-disk': 'Operation not permitted' } : {}) });
-    expect(traces(id)).toEqual([]);
+    const shipped = ['/shipped-char', ...(DISK ? ['/shipped-disk'] : [])];
+    const attempt = (edit: (c: OciConfig) => void = () => {}) => {
+      const id = sb.id('dv');
+      const bundle = sb.bundle(id, ['sh', '-c', probeScript(shipped)], edit);
+      const rootfs = path.join(bundle, 'rootfs');
+      mknod(path.join(rootfs, 'shipped-char'), 'c', VCS!);
+      if (DISK) mknod(path.join(rootfs, 'shipped-disk'), 'b', DISK);
+      const r = runts(['run', '-b', bundle, id]);
+      expect(r.stderr).toBe('');
+      expect(traces(id)).toEqual([]);
+      return lines(r.stdout);
+    };
+    expect(attempt()).toEqual({ '/shipped-char': 'Operation not permitted', ...(DISK ? { '/shipped-disk': 'Operation not permitted' } : {}) });
+    // Control: the same nodes open once a rule allows them, so the EPERM was the device cgroup's.
+    const allowed = attempt((c) => {
+      c.linux!.resources = {
+        devices: [
+          { allow: true, type: 'c', major: VCS!.major, minor: VCS!.minor, access: 'r' },
+          ...(DISK ? [{ allow: true, type: 'b', major: DISK.major, minor: DISK.minor, access: 'r' }] : []),
+        ],
+      };
+    });
+    expect(allowed).toEqual({ '/shipped-char': 'ok', ...(DISK ? { '/shipped-disk': 'ok' } : {}) });
   });
 
   it('mknod with CAP_MKNOD succeeds (as with runc) but the node does not open', () => {
     const blk = DISK ? `mknod /dev/blk b ${DISK.major} ${DISK.minor} && ` : '';
-    const out = sb.sh(`mknod /dev/lc c 10 237 && ${blk}${probeScript(['/dev/lc', ...(DISK ? ['/dev/blk'] : [])], '<')}`, withMknod);
-    expect(lines(out)).toEqual({ '/dev/lc': 'Operation not permitted', ...(DISK ? { '/dev/blk': 'Operation not permitted' } : {}) });
+    const script = `mknod /dev/lc c 10 237 && ${blk}${probeScript(['/dev/lc', ...(DISK ? ['/dev/blk'] : [])], '<')}`;
+    expect(lines(sb.sh(script, withMknod))).toEqual({ '/dev/lc': 'Operation not permitted', ...(DISK ? { '/dev/blk': 'Operation not permitted' } : {}) });
+    // Control: allowed, they open.
+    const allowed = sb.sh(script, (c) => {
+      withMknod(c);
+      c.linux!.resources = { devices: [{ allow: true, type: 'c', major: 10, minor: 237, access: 'r' }, { allow: true, type: 'b', access: 'r' }] };
+    });
+    expect(lines(allowed)).toEqual({ '/dev/lc': 'ok', ...(DISK ? { '/dev/blk': 'ok' } : {}) });
   });
 
   it('the standard devices work', () => {
