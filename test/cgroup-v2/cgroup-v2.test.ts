@@ -108,8 +108,11 @@ describe.skipIf(!isRoot || !onV2)('cgroup v2', () => {
     const id = sb.id('dv-v2');
     const bundle = sb.bundle(id, ['sh', '-c', script], withMknod);
     shipIn(bundle);
-    expect(runts(['create', '-b', bundle, id]).code).toBe(0);
+    const log = path.join(sb.dir, 'create.log');
+    expect(runts(['--debug', '--log', log, 'create', '-b', bundle, id]).code).toBe(0);
     expect(native().bpfQueryDevicePrograms(`/sys/fs/cgroup/runts-test/${id}`)).toHaveLength(1);
+    // The figure for docs/devices.md (under TCG emulation, so slower than real hardware).
+    console.log(`${target.path}: ${/device cgroup v2 [^"]*/.exec(readFileSync(log, 'utf8'))?.[0]}`);
     expect(runts(['start', id]).code).toBe(0);
     waitFor(() => JSON.parse(runts(['state', id]).stdout).status === 'stopped');
     expect(runts(['delete', id]).code).toBe(0);

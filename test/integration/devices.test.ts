@@ -112,6 +112,19 @@ describe.skipIf(!isRoot || !devicesHierarchy)('device cgroup (v1, real container
     expect(lines(allowed)).toEqual({ '/dev/lc': 'ok', ...(DISK ? { '/dev/blk': 'ok' } : {}) });
   });
 
+  it('is applied in create, before the init joins the cgroup (and says what it cost with --debug)', () => {
+    const id = sb.id('dv');
+    const log = path.join(sb.dir, 'create.log');
+    expect(runts(['--debug', '--log', log, 'create', '-b', sb.bundle(id, ['true']), id]).code).toBe(0);
+    const text = readFileSync(log, 'utf8');
+    const line = /device cgroup v1 ([^:]*): 11 rules, 12 writes, [\d.]+ ms/.exec(text);
+    expect(line?.[1]).toBe(path.join(devicesHierarchy!.mountPoint, CGROUP_PARENT, id));
+    // Before the launch: the init is moved into the cgroups by the launch step.
+    expect(text.indexOf('device cgroup v1')).toBeLessThan(text.indexOf('launch: '));
+    console.log(line?.[0]);
+    expect(runts(['delete', '--force', id]).code).toBe(0);
+  });
+
   it('the standard devices work', () => {
     const out = sb.sh(`${probeScript(['/dev/null', '/dev/zero', '/dev/full', '/dev/random', '/dev/urandom', '/dev/ptmx', '/dev/tty'], '<>')}; echo "read $(head -c 4 /dev/urandom | wc -c)"`);
     expect(lines(out)).toEqual({
