@@ -23,7 +23,7 @@
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
+      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # libseccomp compiles linux.seccomp at create time; runts-init only
       # loads the exported program and does not link it.

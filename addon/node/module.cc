@@ -19,6 +19,7 @@
 #include "../common/signals.h"
 #include "../common/verbs.h"
 #include "../init/plan.h"
+#include "bpf.h"
 #include "launch.h"
 #include "seccomp.h"
 
@@ -47,6 +48,9 @@ const char* errnoName(int e) {
     case ENOSYS: return "ENOSYS";
     case ENODEV: return "ENODEV";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EBADF: return "EBADF";
+    case E2BIG: return "E2BIG";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
     default: return "";
   }
 }
@@ -390,6 +394,50 @@ Napi::Value CheckStateRecord(const Napi::CallbackInfo& info) {
   return damage.empty() ? env.Null() : Napi::String::New(env, damage);
 }
 
+// The cgroup v2 device filter (src/cgroups/devices-v2.ts), one system call step each.
+Napi::Value BpfLoadDeviceProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsTypedArray() || !info[1].IsString())
+    return throwType(env, "bpfLoadDeviceProgram(insns: Uint8Array, license)");
+  Napi::Uint8Array insns = info[0].As<Napi::Uint8Array>();
+  int fd = -1;
+  Failure f;
+  if (!runts::node::bpfLoadDeviceProgram(insns.Data(), insns.ByteLength(), info[1].As<Napi::String>().Utf8Value(), fd, f))
+    return throwFailure(env, f);
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value BpfQueryDevicePrograms(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1)) return throwType(env, "bpfQueryDevicePrograms(cgroupDir)");
+  std::vector<uint32_t> ids;
+  Failure f;
+  if (!runts::node::bpfQueryDevicePrograms(info[0].As<Napi::String>().Utf8Value(), ids, f)) return throwFailure(env, f);
+  Napi::Array out = Napi::Array::New(env, ids.size());
+  for (size_t i = 0; i < ids.size(); i++) out.Set(i, Napi::Number::New(env, ids[i]));
+  return out;
+}
+
+Napi::Value BpfAttachDeviceProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    return throwType(env, "bpfAttachDeviceProgram(cgroupDir, progFd)");
+  Failure f;
+  if (!runts::node::bpfAttachDeviceProgram(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Int32Value(), f))
+    return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value BpfDetachDeviceProgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+    return throwType(env, "bpfDetachDeviceProgram(cgroupDir, progId)");
+  Failure f;
+  if (!runts::node::bpfDetachDeviceProgram(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::Number>().Uint32Value(), f))
+    return throwFailure(env, f);
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("launch", Napi::Function::New(env, Launch));
   exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));
@@ -412,6 +460,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("defaultCgroupPlacement", Napi::Function::New(env, DefaultCgroupPlacement));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompHost", Napi::Function::New(env, SeccompHost));
+  exports.Set("bpfLoadDeviceProgram", Napi::Function::New(env, BpfLoadDeviceProgram));
+  exports.Set("bpfQueryDevicePrograms", Napi::Function::New(env, BpfQueryDevicePrograms));
+  exports.Set("bpfAttachDeviceProgram", Napi::Function::New(env, BpfAttachDeviceProgram));
+  exports.Set("bpfDetachDeviceProgram", Napi::Function::New(env, BpfDetachDeviceProgram));
   return exports;
 }
 

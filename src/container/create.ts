@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { createCgroups, removeCgroups, type CreatedCgroup } from '../cgroups/create';
+import { applyDeviceCgroup, inNestedUserNamespace } from '../cgroups/device-cgroup';
+import type { DeviceRule } from '../cgroups/devices';
 import { hostLayout } from '../cgroups/layout';
 import { placeContainer, type CgroupPlacement } from '../cgroups/placement';
 import { readConfigFile, requireConfigObject } from '../config/load';
@@ -64,6 +66,7 @@ interface Prepared {
   placement: CgroupPlacement;
   seccompListenerPath?: string;
   seccompListenerMetadata?: string;
+  deviceRules: DeviceRule[];
 }
 
 /** Validation and planning: no system call that changes anything happens here. */
@@ -117,6 +120,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     uidMap: extras.uidMap,
     gidMap: extras.gidMap,
     placement,
+    deviceRules: extras.deviceRules,
     seccompListenerPath: extras.seccompListenerPath,
     seccompListenerMetadata: extras.seccompListenerMetadata,
   };
@@ -189,6 +193,22 @@ function warnUnavailableCaps(launched: LaunchResult, logger: Logger): void {
   }
 }
 
+/**
+ * The device cgroup, before the init is moved into the cgroups: nothing of
+ * the container ever runs without it.
+ */
+function applyDevices(p: Prepared, logger: Logger): void {
+  if (inNestedUserNamespace()) {
+    logger.warn('runts runs in a user namespace: the device cgroup is left as the outer one set it');
+    return;
+  }
+  const started = performance.now();
+  const applied = applyDeviceCgroup(p.placement, p.deviceRules, { bpf: native() });
+  const ms = (performance.now() - started).toFixed(2);
+  const what = applied.kind === 'v1' ? `${applied.writes} writes` : `eBPF program of ${applied.writes} instructions`;
+  logger.debug(`device cgroup ${applied.kind} ${applied.dir}: ${p.deviceRules.length} rules, ${what}, ${ms} ms`);
+}
+
 function toPublicState(record: StateRecord, status: ContainerState['status']): ContainerState {
   const { runts: _private, ...rest } = record;
   return { ...rest, status };
@@ -216,6 +236,8 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
       writeRecord(dir, record);
     }
     testPoint('cgroups');
+    applyDevices(p, logger);
+    testPoint('devices');
     try {
       launched = native().launch({
         initPath: initPath(),

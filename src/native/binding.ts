@@ -83,6 +83,13 @@ export interface NativeAddon {
   /** Compiles a SeccompDescription (as JSON) with libseccomp. */
   compileSeccomp(description: string): NativeCompiledSeccomp;
   seccompHost(architectures: string[]): NativeSeccompHost;
+  /** bpf(BPF_PROG_LOAD) of a cgroup device program; returns its fd (close-on-exec). */
+  bpfLoadDeviceProgram(insns: Uint8Array, license: string): number;
+  /** Ids of the device programs attached to a cgroup v2 directory. */
+  bpfQueryDevicePrograms(cgroupDir: string): number[];
+  /** Attaches with BPF_F_ALLOW_MULTI. */
+  bpfAttachDeviceProgram(cgroupDir: string, progFd: number): void;
+  bpfDetachDeviceProgram(cgroupDir: string, progId: number): void;
 }
 
 let root: string | undefined;

@@ -3,6 +3,7 @@
 // native side only executes the result. Pure apart from the HostProbe, so
 // unit tests check plans without root.
 import path from 'node:path';
+import { planDeviceRules } from '../cgroups/devices';
 import type { CgroupPlacement } from '../cgroups/placement';
 import type { Device, IdMapping, Mount, NamespaceType, OciConfig, Process } from '../config/types';
 import { capabilityMask } from './capabilities';
@@ -268,6 +269,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
       uidMap: userNs ? idMap(config.linux?.uidMappings) : '',
       gidMap: userNs ? idMap(config.linux?.gidMappings) : '',
       ...(seccomp.listenerPath ? { seccompListenerPath: seccomp.listenerPath, seccompListenerMetadata: seccomp.listenerMetadata } : {}),
+      deviceRules: planDeviceRules(config),
     },
   };
 }

@@ -2,6 +2,8 @@
 // (addon/init/plan.h reads it). Flags are numbers, names are numbers, paths
 // are absolute; 64-bit quantities are decimal strings.
 
+import type { DeviceRule } from '../cgroups/devices';
+
 export interface PlanNamespaceJoin {
   flag: number;
   path: string;
@@ -129,4 +131,6 @@ export interface LaunchExtras {
   seccompListenerPath?: string;
   /** listenerMetadata, for the state sent to the agent. */
   seccompListenerMetadata?: string;
+  /** The device cgroup's clean rule list (src/cgroups/devices.ts), applied before the init joins. */
+  deviceRules: DeviceRule[];
 }

@@ -192,7 +192,7 @@ describe.skipIf(!isRoot)('a create killed with SIGKILL', () => {
   });
   afterEach(() => sb.cleanup());
 
-  it.each(['claimed', 'recorded', 'cgroups', 'launched', 'written'])('at step "%s" leaves nothing delete --force cannot remove', async (step) => {
+  it.each(['claimed', 'recorded', 'cgroups', 'devices', 'launched', 'written'])('at step "%s" leaves nothing delete --force cannot remove', async (step) => {
     const id = sb.id(step);
     const bundle = sb.bundle(id, ['true']);
     const child = spawn(RUNTS, ['--root', ROOT, 'create', '--bundle', bundle, id], {

@@ -68,7 +68,9 @@ describe('launch plan', () => {
       }),
       ctx(),
     );
-    expect(extras).toEqual({ uidMap: '0 100000 65536\n', gidMap: '0 100000 65536\n65536 5 1\n' });
+    expect(extras).toMatchObject({ uidMap: '0 100000 65536\n', gidMap: '0 100000 65536\n65536 5 1\n' });
+    // The device cgroup's rules are the runtime's too, and a user namespace does not change them.
+    expect(extras.deviceRules.length).toBe(11);
     expect(plan.timeOffsets).toBe('monotonic 86400 0\nboottime -5 7\n');
   });
 

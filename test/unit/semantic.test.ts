@@ -190,7 +190,7 @@ describe('semantic checks', () => {
     expect(r.problems.map((p) => p.path)).toEqual(['process.apparmorProfile', 'hooks.poststop']);
     expect(r.warnings).toEqual([
       'process.selinuxLabel is ignored: SELinux is not enabled on this host',
-      'linux.resources (devices, memory) are not applied: runts does not set cgroup limits yet',
+      'linux.resources (memory) are not applied: runts does not set cgroup limits yet',
     ]);
   });
 
