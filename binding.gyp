@@ -37,7 +37,8 @@
         "addon/init/plan.cc",
         "addon/init/process.cc",
         "addon/init/rootfs.cc",
-        "addon/init/rootpath.cc"
+        "addon/init/rootpath.cc",
+        "addon/init/sched.cc"
       ],
       "cflags_cc": ["<@(native_cflags)", "-Os", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

@@ -36,6 +36,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "rootpath.h"
+#include "sched.h"
 
 namespace {
 
@@ -133,6 +134,12 @@ bool joinNamespaces(const Plan& plan, Failure& f) {
   return true;
 }
 
+bool joinsUserNamespace(const Plan& plan) {
+  for (const auto& j : plan.joins)
+    if (j.flag == CLONE_NEWUSER) return true;
+  return false;
+}
+
 bool createUserNamespace(const Plan& plan, int sync, Failure& f) {
   if (!(plan.cloneFlags & CLONE_NEWUSER)) return true;
   if (unshare(CLONE_NEWUSER) < 0) return runts::sysFail(f, "create user namespace");
@@ -223,6 +230,15 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     runts::sysFail(f, "setsid");
     failAndExit(fds.sync, f);
   }
+  // crun's order: the memory policy first (crun sets it before the clone,
+  // so that all of the set-up allocates by it), then, once the process is
+  // in its cgroups (the runtime put stage 1 there before sending the plan),
+  // scheduler, affinity and I/O priority. All before the credential change,
+  // which takes the privileges real-time classes need.
+  const bool ownUserNs = (plan.cloneFlags & CLONE_NEWUSER) != 0 || joinsUserNamespace(plan);
+  if (!applyMemoryPolicy(plan, f) || !applyScheduler(p, ownUserNs, f) || !resetCpuAffinity(p, f) ||
+      !applyIoPriority(p, ownUserNs, f))
+    failAndExit(fds.sync, f);
   if (!applyOomScoreAdj(p, f)) failAndExit(fds.sync, f);
   if (p.newKeyring && !joinSessionKeyring(plan.id, f)) failAndExit(fds.sync, f);
   if (plan.hasHostname && sethostname(plan.hostname.c_str(), plan.hostname.size()) < 0) {
@@ -242,8 +258,10 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   CapabilityWarnings capWarnings;
   if (!applyCredentials(p, capWarnings, f)) failAndExit(fds.sync, f);
   sendWarnings(fds.sync, capWarnings);
-  // Changing credentials cleared the parent-death signal.
+  // Changing credentials cleared the parent-death signal, and may have set
+  // dumpability to fs.suid_dumpable, which can be 1.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!makeNonDumpable(f)) failAndExit(fds.sync, f);
   std::string exe;
   if (!lookupExecutable(p, exe, f)) failAndExit(fds.sync, f);
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -251,6 +269,9 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     failAndExit(fds.sync, f);
   }
   if (!closeExtraFds(p, f)) failAndExit(fds.sync, f);
+  // Last: it changes what the program sees (uname -m) and nothing the init
+  // still does; execve keeps it.
+  if (!applyPersonality(plan, f)) failAndExit(fds.sync, f);
   runts::json::Value reply;
   if (!runts::sendSimple(fds.sync, "ready") || !runts::recvMessage(fds.sync, reply, -1) ||
       reply.str("type") != "commit")
@@ -285,6 +306,13 @@ int main(int argc, char** argv) {
   }
   resetSignals();
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Before anything else, and inherited by the container process: a process
+  // of the container, or of a pid namespace that joins it, must not ptrace
+  // the init or read its memory or environment while it sets up and waits
+  // (runc's nsexec does the same). execve restores the kernel's normal
+  // dumpability for the user's program.
+  Failure early;
+  if (!runts::init::makeNonDumpable(early)) failAndExit(fds.sync, early);
   std::string text, err;
   if (!runts::recvFrame(fds.sync, text, -1)) _exit(1);
   runts::json::Value doc;

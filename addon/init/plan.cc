@@ -57,6 +57,57 @@ bool parseDevice(const json::Value& d, Device& out, Failure& f) {
   return true;
 }
 
+std::vector<uint64_t> words(const json::Value* v) {
+  std::vector<uint64_t> out;
+  if (!v || !v->isArray()) return out;
+  for (const auto& item : v->items) out.push_back(item.asU64());
+  return out;
+}
+
+// Each of the process attributes set by sched.cc is read by its own
+// function: absent or null means "leave the runtime's value".
+void parseScheduler(const json::Value* s, Scheduler& out) {
+  if (!s || !s->isObject()) return;
+  out.set = true;
+  out.policy = static_cast<uint32_t>(s->u64("policy"));
+  out.name = s->str("name");
+  out.nice = static_cast<int32_t>(s->i64("nice"));
+  out.priority = static_cast<uint32_t>(s->u64("priority"));
+  out.flags = s->u64("flags");
+  out.runtime = s->u64("runtime");
+  out.deadline = s->u64("deadline");
+  out.period = s->u64("period");
+}
+
+void parseIoPriority(const json::Value* io, IoPriority& out) {
+  if (!io || !io->isObject()) return;
+  out.set = true;
+  out.value = static_cast<int>(io->i64("value"));
+  out.name = io->str("class") + " " + std::to_string(io->i64("priority"));
+}
+
+void parseCpuAffinity(const json::Value* a, CpuAffinity& out) {
+  if (!a || !a->isObject()) return;
+  out.resetToAll = a->flag("resetToAll");
+  out.initial = words(a->get("initial"));
+  out.final = words(a->get("final"));
+}
+
+void parsePersonality(const json::Value* p, Personality& out) {
+  if (!p || !p->isObject()) return;
+  out.set = true;
+  out.persona = static_cast<unsigned long>(p->u64("persona"));
+  out.domain = p->str("domain");
+}
+
+void parseMemoryPolicy(const json::Value* m, MemoryPolicy& out) {
+  if (!m || !m->isObject()) return;
+  out.set = true;
+  out.mode = static_cast<int>(m->i64("mode"));
+  out.nodes = words(m->get("nodes"));
+  out.name = m->str("name");
+}
+
 void parseProcess(const json::Value& p, Process& out) {
   out.args = strings(p.get("args"));
   out.env = strings(p.get("env"));
@@ -98,6 +149,9 @@ void parseProcess(const json::Value& p, Process& out) {
   }
   out.preserveFds = static_cast<int>(p.i64("preserveFds"));
   out.newKeyring = p.flag("newKeyring", true);
+  parseScheduler(p.get("scheduler"), out.scheduler);
+  parseIoPriority(p.get("ioPriority"), out.ioPriority);
+  parseCpuAffinity(p.get("cpuAffinity"), out.cpuAffinity);
 }
 
 }  // namespace
@@ -145,6 +199,8 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
     plan.domainname = d->text;
   }
   plan.forceSafeWalk = doc.flag("forceSafeWalk");
+  parsePersonality(doc.get("personality"), plan.personality);
+  parseMemoryPolicy(doc.get("memoryPolicy"), plan.memoryPolicy);
   if (const json::Value* p = doc.get("process"); p && p->isObject()) parseProcess(*p, plan.process);
   if (plan.process.args.empty()) return plainFail(f, "launch plan: process.args is empty");
   return true;
