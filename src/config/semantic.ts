@@ -13,6 +13,7 @@ import { capabilityNumber } from '../plan/capabilities';
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
 import { checkOciVersion } from './version';
+import { checkProcessFields } from './process-fields';
 
 export interface SemanticContext {
   bundle: string;
@@ -153,9 +154,6 @@ function checkProcess(c: Checker, config: Json, ctx: SemanticContext): void {
     if (ctx.host.selinuxEnabled()) c.unsupported('process.selinuxLabel', 'an SELinux label');
     else c.warnings.push('process.selinuxLabel is ignored: SELinux is not enabled on this host');
   }
-  if (proc.scheduler !== undefined) c.unsupported('process.scheduler', 'process.scheduler');
-  if (proc.ioPriority !== undefined) c.unsupported('process.ioPriority', 'process.ioPriority');
-  if (proc.execCPUAffinity !== undefined) c.unsupported('process.execCPUAffinity', 'process.execCPUAffinity');
 }
 
 function checkRoot(c: Checker, config: Json, ctx: SemanticContext, ns: NamespaceInfo): void {
@@ -236,9 +234,6 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, hos
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
   }
   if (linux?.seccomp !== undefined) c.unsupported('linux.seccomp', 'seccomp');
-  if (linux?.personality !== undefined) c.unsupported('linux.personality', 'linux.personality');
-  if (linux?.intelRdt !== undefined) c.unsupported('linux.intelRdt', 'Intel RDT');
-  if (linux?.memoryPolicy !== undefined) c.unsupported('linux.memoryPolicy', 'linux.memoryPolicy');
   if (obj(linux?.netDevices) && Object.keys(obj(linux?.netDevices) ?? {}).length) c.unsupported('linux.netDevices', 'linux.netDevices');
   if (str(linux?.mountLabel)) {
     if (host.selinuxEnabled()) c.unsupported('linux.mountLabel', 'an SELinux mount label');
@@ -277,5 +272,7 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
     c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
   checkUnsupported(c, root, linux, ctx.host);
+  // personality, ioPriority, scheduler, memoryPolicy, execCPUAffinity, intelRdt.
+  checkProcessFields((p, m) => c.problem(p, m), root, ctx.host);
   return { problems: c.problems, warnings: c.warnings };
 }

@@ -9,6 +9,7 @@ import { capabilityMask } from './capabilities';
 import type { HostProbe } from './host';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
+import { planCpuAffinity, planIoPriority, planMemoryPolicy, planPersonality, planScheduler } from './process-fields';
 import { RLIMITS, uint64String } from './rlimits';
 import type {
   LaunchExtras,
@@ -192,6 +193,9 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
     consoleSize: process.terminal && size ? { rows: size.height, cols: size.width } : null,
     preserveFds,
     newKeyring: !ctx.noNewKeyring,
+    scheduler: planScheduler(process),
+    ioPriority: planIoPriority(process),
+    cpuAffinity: planCpuAffinity(process),
   };
 }
 
@@ -236,6 +240,8 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     })),
     hostname: config.hostname ? config.hostname : null,
     domainname: config.domainname ? config.domainname : null,
+    personality: planPersonality(config.linux),
+    memoryPolicy: planMemoryPolicy(config.linux),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
   };
   if (ctx.forceSafeWalk) plan.forceSafeWalk = true;
