@@ -233,10 +233,13 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   // crun's order: the memory policy first (crun sets it before the clone,
   // so that all of the set-up allocates by it), then, once the process is
   // in its cgroups (the runtime put stage 1 there before sending the plan),
-  // scheduler, affinity and I/O priority. All before the credential change,
-  // which takes the privileges real-time classes need.
+  // affinity, scheduler and I/O priority. All before the credential change,
+  // which takes the privileges real-time classes need. Unlike crun, the
+  // affinity is widened before the scheduler is set: SCHED_DEADLINE is
+  // refused to a task whose affinity does not cover its root domain, as
+  // under `taskset -c 0 runts run`.
   const bool ownUserNs = (plan.cloneFlags & CLONE_NEWUSER) != 0 || joinsUserNamespace(plan);
-  if (!applyMemoryPolicy(plan, f) || !applyScheduler(p, ownUserNs, f) || !resetCpuAffinity(p, f) ||
+  if (!applyMemoryPolicy(plan, f) || !resetCpuAffinity(p, f) || !applyScheduler(p, ownUserNs, f) ||
       !applyIoPriority(p, ownUserNs, f))
     failAndExit(fds.sync, f);
   if (!applyOomScoreAdj(p, f)) failAndExit(fds.sync, f);

@@ -96,6 +96,14 @@ describe.skipIf(!isRoot)('process fields, seen from inside the container', () =>
       expect(r.schedattr).toMatchObject({ policy: 6, runtime: 10_000_000, deadline: 30_000_000, period: 30_000_000 });
     });
 
+    it('SCHED_DEADLINE under a runtime pinned with taskset: the affinity is widened first', () => {
+      if (Number(spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()) < 2) return;
+      const r = report(['schedattr', 'affinity'], (c) => {
+        c.process!.scheduler = { policy: 'SCHED_DEADLINE', runtime: 5_000_000, deadline: 20_000_000, period: 20_000_000 };
+      }, { prefix: ['taskset', '-c', '0'] });
+      expect(r.schedattr).toMatchObject({ policy: 6, runtime: 5_000_000 });
+    });
+
     it('explains a refused SCHED_FIFO: a new cpu cgroup has no real-time budget', () => {
       const rt = (() => {
         try {
@@ -122,6 +130,35 @@ describe.skipIf(!isRoot)('process fields, seen from inside the container', () =>
       expect(r.stderr).toContain('process.scheduler.nice: must be an integer from -20 to 19, got 40');
       expect(r.stderr).toContain('process.scheduler.priority: is required for SCHED_RR');
       expect(r.stderr).toContain('process.scheduler.runtime: can only be set for SCHED_DEADLINE');
+    });
+  });
+
+  describe('in a user namespace of the container\'s own', () => {
+    const userns = (c: OciConfig) => {
+      c.linux!.namespaces!.push({ type: 'user' });
+      c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      c.mounts = c.mounts!.filter((m) => !['/sys', '/sys/fs/cgroup'].includes(m.destination));
+    };
+
+    it('applies what needs no privilege: a higher nice, the BE class, the memory policy, the personality', () => {
+      const r = report(['schedattr', 'ioprio', 'mempolicy-mask', 'uname'], (c) => {
+        userns(c);
+        c.process!.scheduler = { policy: 'SCHED_BATCH', nice: 4 };
+        c.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+        c.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
+        c.linux!.personality = { domain: 'LINUX32' };
+      });
+      expect(r).toMatchObject({ schedattr: { policy: 3, nice: 4 }, ioprio: { class: 2, priority: 6 }, 'mempolicy-mask': { mode: 2, nodes: [0] }, uname: 'i686' });
+    });
+
+    it('explains why a lower nice value is refused there', () => {
+      const r = run([], (c) => {
+        userns(c);
+        c.process!.scheduler = { policy: 'SCHED_OTHER', nice: -3 };
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("set scheduler SCHED_OTHER (nice -3, priority 0, sched_setattr): Operation not permitted: a lower nice value, or leaving SCHED_IDLE, needs CAP_SYS_NICE in the host's user namespace (the container's own user namespace does not count");
     });
   });
 
