@@ -108,6 +108,12 @@ const char* namespaceName(int flag) {
   return "unknown";
 }
 
+bool joinsUserNamespace(const Plan& plan) {
+  for (const auto& j : plan.joins)
+    if (j.flag == CLONE_NEWUSER) return true;
+  return false;
+}
+
 bool joinNamespaces(const Plan& plan, Failure& f) {
   // Open every path first: after joining a mount namespace the others might
   // no longer be reachable.
@@ -131,13 +137,13 @@ bool joinNamespaces(const Plan& plan, Failure& f) {
     }
   }
   for (int o : fds) close(o);
+  // As after creating one: become root of the joined user namespace, or the
+  // host's root (unmapped there) could create no file (EOVERFLOW).
+  if (joinsUserNamespace(plan)) {
+    if (setresgid(0, 0, 0) < 0 && errno != EINVAL) return runts::sysFail(f, "setresgid(0) in the joined user namespace");
+    if (setresuid(0, 0, 0) < 0 && errno != EINVAL) return runts::sysFail(f, "setresuid(0) in the joined user namespace");
+  }
   return true;
-}
-
-bool joinsUserNamespace(const Plan& plan) {
-  for (const auto& j : plan.joins)
-    if (j.flag == CLONE_NEWUSER) return true;
-  return false;
 }
 
 bool createUserNamespace(const Plan& plan, int sync, Failure& f) {

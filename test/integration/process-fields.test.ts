@@ -243,6 +243,37 @@ describe.skipIf(!isRoot)('process fields, seen from inside the container', () =>
       expect(peek(target.pid)).toEqual({ environ: 0, mem: 0, ptrace: 0 });
     });
 
+    it('holding CAP_SYS_PTRACE in the container\'s user namespace is not enough either', () => {
+      // The first container has a user namespace; the second joins it and its
+      // pid namespace by path, as root there with CAP_SYS_PTRACE. The init's
+      // memory belongs to the host's user namespace (it was executed there),
+      // where the second container has no capability.
+      const userns = (c: OciConfig) => {
+        c.mounts = c.mounts!.filter((m) => !['/sys', '/sys/fs/cgroup'].includes(m.destination));
+      };
+      const id = sb.id('pf-target-userns');
+      const bundle = withChecker(
+        sb.bundle(id, ['sleep', '60'], (c) => {
+          userns(c);
+          c.linux!.namespaces!.push({ type: 'user' });
+          c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+          c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        }),
+      );
+      expect(runts(['create', '--bundle', bundle, id]).stderr).toBe('');
+      const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+      const peekWithPtraceCap = () =>
+        report(['peek:1'], (c) => {
+          userns(c);
+          c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pid}/ns/pid` } : n));
+          c.linux!.namespaces!.push({ type: 'user', path: `/proc/${pid}/ns/user` });
+          for (const set of ['bounding', 'effective', 'permitted'] as const) c.process!.capabilities![set]!.push('CAP_SYS_PTRACE');
+        })['peek:1'];
+      expect(peekWithPtraceCap()).toEqual({ environ: 13, mem: 13, ptrace: 1 });
+      expect(runts(['start', id]).code).toBe(0);
+      expect(peekWithPtraceCap()).toEqual({ environ: 0, mem: 0, ptrace: 0 });
+    });
+
     it('the program itself is dumpable after execve, as under runc', () => {
       expect(report(['dumpable'], () => {}).dumpable).toBe(1);
       expect(report(['dumpable'], (c) => (c.process!.user = { uid: 1000, gid: 1000 })).dumpable).toBe(1);
