@@ -55,6 +55,11 @@ function checkIoPriority(report: Report, io: Json): void {
 }
 
 function checkDeadline(report: Report, s: Json): void {
+  for (const k of ['runtime', 'deadline', 'period']) {
+    const v = s[k];
+    // Past 2^53 a JSON number is no longer exact; the kernel's limit (2^63 ns) is far beyond any sane period.
+    if (typeof v === 'number' && v > Number.MAX_SAFE_INTEGER) report(joinPath('process.scheduler', k), `${v} is too large: at most ${Number.MAX_SAFE_INTEGER} ns`);
+  }
   const n = (k: string) => (isInt(s[k]) ? (s[k] as number) : 0);
   const runtime = n('runtime');
   const deadline = n('deadline');

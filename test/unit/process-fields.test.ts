@@ -170,6 +170,9 @@ describe('validation', () => {
       'process.scheduler.period: 5000 is below the deadline 10000: the kernel needs runtime <= deadline <= period',
     ]);
     expect(problems((c) => (c.process!.scheduler = { policy: 'SCHED_DEADLINE', runtime: 10_000, deadline: 10_000 }))).toEqual([]);
+    expect(problems((c) => (c.process!.scheduler = { policy: 'SCHED_DEADLINE', runtime: 10_000, deadline: 10_000, period: 2 ** 60 }))).toEqual([
+      `process.scheduler.period: ${2 ** 60} is too large: at most ${Number.MAX_SAFE_INTEGER} ns`,
+    ]);
   });
 
   it('memoryPolicy: names, the node list and its limit, and what each mode takes', () => {
