@@ -45,6 +45,7 @@
         "addon/init/process.cc",
         "addon/init/rootfs.cc",
         "addon/init/rootpath.cc",
+        "addon/init/sched.cc",
         "addon/init/seccomp.cc"
       ],
       "cflags_cc": ["<@(native_cflags)", "-Os", "-ffunction-sections", "-fdata-sections"],

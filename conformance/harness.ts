@@ -148,7 +148,8 @@ export class TestContext {
 
   /** A fresh container id, deleted after the test. */
   newId(): string {
-    const id = `ct-${this.tag}-${process.pid}-${++idCounter}`;
+    // RUNTS_CONFORMANCE_ID_PREFIX keeps the ids of runs on a shared machine apart.
+    const id = `${process.env.RUNTS_CONFORMANCE_ID_PREFIX ?? ''}ct-${this.tag}-${process.pid}-${++idCounter}`;
     this.ids.push(id);
     return id;
   }

@@ -6,6 +6,7 @@ const NOT_YET = 'Not implemented in runts yet: a config that asks for it is refu
 const RESOURCES =
   'cgroup limits are not applied by runts yet (the next issue): linux.resources is accepted with a warning, and the container gets its cgroups without limits.';
 const RUNC_115 = 'runc 1.1.5 (Debian 12) does not implement it; runts does.';
+const RUNC_115_IGNORES = 'runc 1.1.5 (Debian 12) predates this field and runs the container without it; runts applies it.';
 
 export const NOTES: Record<string, string> = {
   'hooks.order': NOT_YET,
@@ -14,10 +15,6 @@ export const NOTES: Record<string, string> = {
   'hooks.poststart-failure': NOT_YET,
   'config-linux.seccomp.errnoRet-unsupported': 'runc 1.1.5 ignores errnoRet on an action without an errno; runts refuses it, as the spec asks.',
   'config-linux.seccomp.flags': 'runc 1.1.5 refuses every seccomp flag ("seccomp flags are not yet supported by runc"); runc 1.2 and crun load them, as runts does.',
-  'config.process.ioPriority': NOT_YET,
-  'config.process.scheduler': NOT_YET,
-  'config-linux.personality': NOT_YET,
-  'config-linux.memoryPolicy': NOT_YET,
   'config-linux.resources.memory.limit': RESOURCES,
   'config-linux.resources.memory.reservation': RESOURCES,
   'config-linux.resources.memory.swappiness': RESOURCES,
@@ -33,6 +30,17 @@ export const NOTES: Record<string, string> = {
   'config-linux.devices.mismatch':
     'Deliberate: the spec says a different file already at a device\'s path MUST be an error; runc and crun keep the file and go on.',
   'config.valid-values.ociVersion': 'runc accepts any ociVersion; runts refuses what is not SemVer, or outside 1.0.0 to 1.3.x, as the spec\'s "valid values" asks.',
+  'config.process.ioPriority': RUNC_115_IGNORES,
+  'config.process.ioPriority.best-effort': RUNC_115_IGNORES,
+  'config.process.scheduler': RUNC_115_IGNORES,
+  'config.process.scheduler.deadline': RUNC_115_IGNORES,
+  'config.process.scheduler.flags': RUNC_115_IGNORES,
+  'config-linux.personality': RUNC_115_IGNORES,
+  'config-linux.memoryPolicy': RUNC_115_IGNORES,
+  'config-linux.memoryPolicy.flags': RUNC_115_IGNORES,
+  'config-linux.memoryPolicy.local': RUNC_115_IGNORES,
+  'config-linux.intelRdt.no-resctrl':
+    'runc 1.1.5 and crun 1.8.1 create the container without resctrl and without Intel RDT; the spec requires an error, which runts gives (it refuses intelRdt on every host: docs/process-fields.md).',
   'config.mounts.option.rro': RUNC_115,
   'config.domainname': RUNC_115,
   'config-linux.namespaces.time': RUNC_115,

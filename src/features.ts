@@ -2,6 +2,7 @@
 // decided when runts is built, not by what this host happens to have.
 import { CAPABILITIES } from './plan/capabilities';
 import { recognisedMountOptions } from './plan/mount-options';
+import { MPOL_FLAGS, MPOL_MODES } from './plan/process-fields';
 import { MIN_SPEC_VERSION, SPEC_VERSION } from './config/version';
 import { VERSION } from './version';
 import { ACTIONS, ARCHITECTURES, flagProbeBit, FLAGS, OPERATORS } from './seccomp/names';
@@ -26,7 +27,8 @@ export interface Features {
     };
     apparmor: { enabled: boolean };
     selinux: { enabled: boolean };
-    intelRdt: { enabled: boolean };
+    intelRdt: { enabled: boolean; schemata: boolean; monitoring: boolean };
+    memoryPolicy: { modes: string[]; flags: string[] };
     mountExtensions: { idmap: { enabled: boolean } };
     netDevices: { enabled: boolean };
   };
@@ -65,7 +67,9 @@ export function features(seccompHost: SeccompHost = {}): Features {
       seccomp: seccompFeatures(seccompHost),
       apparmor: { enabled: false },
       selinux: { enabled: false },
-      intelRdt: { enabled: false },
+      // Refused on every host (docs/process-fields.md explains why).
+      intelRdt: { enabled: false, schemata: false, monitoring: false },
+      memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },
     },

@@ -117,6 +117,11 @@ bool ObjectReader::object(const char* key, const Value*& out, bool nullable) {
   return true;
 }
 
+bool ObjectReader::member(const char* key, const Value*& out) {
+  out = take(key);
+  return out != nullptr;
+}
+
 bool ObjectReader::nullableInt(const char* key, bool& present, int64_t& out) {
   const Value* v = take(key);
   if (!v) return false;

@@ -43,6 +43,8 @@ class ObjectReader {
   // takes it from here. nullable: a JSON null gives nullptr and true.
   bool array(const char* key, const Value*& out);
   bool object(const char* key, const Value*& out, bool nullable = false);
+  // Any member, as it is (the caller checks its type).
+  bool member(const char* key, const Value*& out);
   bool nullableInt(const char* key, bool& present, int64_t& out);
   bool nullableStr(const char* key, bool& present, std::string& out);
 

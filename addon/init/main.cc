@@ -38,6 +38,7 @@
 #include "rootfs.h"
 #include "rootpath.h"
 #include "seccomp.h"
+#include "sched.h"
 
 namespace {
 
@@ -109,6 +110,12 @@ const char* namespaceName(int flag) {
   return "unknown";
 }
 
+bool joinsUserNamespace(const Plan& plan) {
+  for (const auto& j : plan.joins)
+    if (j.flag == CLONE_NEWUSER) return true;
+  return false;
+}
+
 bool joinNamespaces(const Plan& plan, Failure& f) {
   // Open every path first: after joining a mount namespace the others might
   // no longer be reachable.
@@ -132,6 +139,12 @@ bool joinNamespaces(const Plan& plan, Failure& f) {
     }
   }
   for (int o : fds) close(o);
+  // As after creating one: become root of the joined user namespace, or the
+  // host's root (unmapped there) could create no file (EOVERFLOW).
+  if (joinsUserNamespace(plan)) {
+    if (setresgid(0, 0, 0) < 0 && errno != EINVAL) return runts::sysFail(f, "setresgid(0) in the joined user namespace");
+    if (setresuid(0, 0, 0) < 0 && errno != EINVAL) return runts::sysFail(f, "setresuid(0) in the joined user namespace");
+  }
   return true;
 }
 
@@ -225,6 +238,18 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     runts::sysFail(f, "setsid");
     failAndExit(fds.sync, f);
   }
+  // crun's order: the memory policy first (crun sets it before the clone,
+  // so that all of the set-up allocates by it), then, once the process is
+  // in its cgroups (the runtime put stage 1 there before sending the plan),
+  // affinity, scheduler and I/O priority. All before the credential change,
+  // which takes the privileges real-time classes need. Unlike crun, the
+  // affinity is widened before the scheduler is set: SCHED_DEADLINE is
+  // refused to a task whose affinity does not cover its root domain, as
+  // under `taskset -c 0 runts run`.
+  const bool ownUserNs = (plan.cloneFlags & CLONE_NEWUSER) != 0 || joinsUserNamespace(plan);
+  if (!applyMemoryPolicy(plan, f) || !resetCpuAffinity(p, f) || !applyScheduler(p, ownUserNs, f) ||
+      !applyIoPriority(p, ownUserNs, f))
+    failAndExit(fds.sync, f);
   if (!applyOomScoreAdj(p, f)) failAndExit(fds.sync, f);
   if (p.newKeyring && !joinSessionKeyring(plan.id, f)) failAndExit(fds.sync, f);
   if (plan.hasHostname && sethostname(plan.hostname.c_str(), plan.hostname.size()) < 0) {
@@ -248,8 +273,10 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   CapabilityWarnings capWarnings;
   if (!applyCredentials(p, capWarnings, f)) failAndExit(fds.sync, f);
   sendWarnings(fds.sync, capWarnings);
-  // Changing credentials cleared the parent-death signal.
+  // Changing credentials cleared the parent-death signal, and may have set
+  // dumpability to fs.suid_dumpable, which can be 1.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (!makeNonDumpable(f)) failAndExit(fds.sync, f);
   std::string exe;
   if (!lookupExecutable(p, exe, f)) failAndExit(fds.sync, f);
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
@@ -257,6 +284,9 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     failAndExit(fds.sync, f);
   }
   if (!closeExtraFds(p, f)) failAndExit(fds.sync, f);
+  // Last: it changes what the program sees (uname -m) and nothing the init
+  // still does; execve keeps it.
+  if (!applyPersonality(plan, f)) failAndExit(fds.sync, f);
   // With no_new_privs: as late as possible, after credentials, rlimits and
   // the lookup, but while the sync socket is open for the listener fd and
   // for reporting a refused filter at create time, as runc does. After it:
@@ -296,6 +326,13 @@ int main(int argc, char** argv) {
   }
   resetSignals();
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Before anything else, and inherited by the container process: a process
+  // of the container, or of a pid namespace that joins it, must not ptrace
+  // the init or read its memory or environment while it sets up and waits
+  // (runc's nsexec does the same). execve restores the kernel's normal
+  // dumpability for the user's program.
+  Failure early;
+  if (!runts::init::makeNonDumpable(early)) failAndExit(fds.sync, early);
   std::string text, err;
   if (!runts::recvFrame(fds.sync, text, -1)) _exit(1);
   runts::json::Value doc;

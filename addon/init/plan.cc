@@ -116,6 +116,76 @@ bool readConsoleSize(ObjectReader& parent, Process& out, Failure& f) {
   return r.integer("rows", out.consoleRows) && r.integer("cols", out.consoleCols) && r.finish();
 }
 
+// A list of 64-bit mask words carried as decimal strings.
+bool readWords(const Value& list, const std::string& path, std::vector<uint64_t>& out, Failure& f) {
+  if (!list.isArray()) return plainFail(f, std::string(kWhat) + ": field " + path + " must be an array");
+  for (size_t i = 0; i < list.items.size(); i++) {
+    const Value& w = list.items[i];
+    if (!w.isString() || w.text.empty() || w.text.find_first_not_of("0123456789") != std::string::npos)
+      return plainFail(f, std::string(kWhat) + ": field " + ObjectReader::itemPath(path, i) + " must be a decimal string");
+    out.push_back(w.asU64());
+  }
+  return true;
+}
+
+// The process attributes sched.cc sets: null leaves the runtime's value.
+bool readScheduler(ObjectReader& parent, Scheduler& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("scheduler", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, parent.pathOf("scheduler"), f);
+  out.set = true;
+  return r.integer("policy", out.policy) && r.str("name", out.name) && r.integer("nice", out.nice) &&
+         r.integer("priority", out.priority) && r.u64String("flags", out.flags) && r.u64String("runtime", out.runtime) &&
+         r.u64String("deadline", out.deadline) && r.u64String("period", out.period) && r.finish();
+}
+
+bool readIoPriority(ObjectReader& parent, IoPriority& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("ioPriority", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, parent.pathOf("ioPriority"), f);
+  std::string cls;
+  int64_t priority = 0;
+  out.set = true;
+  if (!r.integer("value", out.value) || !r.str("class", cls) || !r.i64("priority", priority) || !r.finish()) return false;
+  out.name = cls + " " + std::to_string(priority);
+  return true;
+}
+
+bool readCpuAffinity(ObjectReader& parent, CpuAffinity& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("cpuAffinity", v)) return false;
+  ObjectReader r(*v, kWhat, parent.pathOf("cpuAffinity"), f);
+  const Value* initial = nullptr;
+  const Value* final = nullptr;
+  if (!r.boolean("resetToAll", out.resetToAll) || !r.member("initial", initial) || !r.member("final", final) ||
+      !r.finish())
+    return false;
+  return (initial->isNull() || readWords(*initial, r.pathOf("initial"), out.initial, f)) &&
+         (final->isNull() || readWords(*final, r.pathOf("final"), out.final, f));
+}
+
+bool readPersonality(ObjectReader& parent, Personality& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("personality", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "personality", f);
+  out.set = true;
+  return r.integer("persona", out.persona) && r.str("domain", out.domain) && r.finish();
+}
+
+bool readMemoryPolicy(ObjectReader& parent, MemoryPolicy& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("memoryPolicy", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "memoryPolicy", f);
+  const Value* nodes = nullptr;
+  out.set = true;
+  return r.integer("mode", out.mode) && r.str("name", out.name) && r.array("nodes", nodes) &&
+         readWords(*nodes, r.pathOf("nodes"), out.nodes, f) && r.finish();
+}
+
 bool readProcess(const Value& v, const std::string& path, Process& out, Failure& f) {
   ObjectReader r(v, kWhat, path, f);
   int64_t umask = 0, oom = 0;
@@ -139,7 +209,8 @@ bool readProcess(const Value& v, const std::string& path, Process& out, Failure&
             readCapabilities(r, out.caps, f) && r.boolean("noNewPrivileges", out.noNewPrivileges) &&
             r.nullableInt("oomScoreAdj", out.hasOomScoreAdj, oom) && r.boolean("terminal", out.terminal) &&
             readConsoleSize(r, out, f) && r.integer("preserveFds", out.preserveFds) &&
-            r.boolean("newKeyring", out.newKeyring) && r.finish();
+            r.boolean("newKeyring", out.newKeyring) && readScheduler(r, out.scheduler, f) &&
+            readIoPriority(r, out.ioPriority, f) && readCpuAffinity(r, out.cpuAffinity, f) && r.finish();
   if (!ok) return false;
   out.umask = hasUmask ? static_cast<int>(umask & 07777) : -1;
   out.oomScoreAdj = static_cast<int>(oom);
@@ -248,7 +319,8 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
          r.nullableStr("hostname", plan.hasHostname, plan.hostname) &&
          r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
          r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
-         readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && r.finish();
+         readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && readPersonality(r, plan.personality, f) &&
+         readMemoryPolicy(r, plan.memoryPolicy, f) && r.finish();
 }
 
 }  // namespace runts::init

@@ -93,6 +93,47 @@ struct Seccomp {
   bool beforeCredentials = false;
 };
 
+// process.scheduler, for sched_setattr(2).
+struct Scheduler {
+  bool set = false;
+  uint32_t policy = 0;
+  int32_t nice = 0;
+  uint32_t priority = 0;
+  uint64_t flags = 0;
+  uint64_t runtime = 0, deadline = 0, period = 0;
+  std::string name;  // e.g. "SCHED_FIFO", for messages
+};
+
+// process.ioPriority, for ioprio_set(2).
+struct IoPriority {
+  bool set = false;
+  int value = 0;  // class << 13 | priority
+  std::string name;
+};
+
+// The container process's CPU affinity. initial and final are
+// process.execCPUAffinity, recorded for exec (the spec: not applicable to
+// the container's init process).
+struct CpuAffinity {
+  bool resetToAll = false;
+  std::vector<uint64_t> initial, final;
+};
+
+// linux.personality, for personality(2).
+struct Personality {
+  bool set = false;
+  unsigned long persona = 0;
+  std::string domain;
+};
+
+// linux.memoryPolicy, for set_mempolicy(2).
+struct MemoryPolicy {
+  bool set = false;
+  int mode = 0;                 // the mode ORed with its MPOL_F_* flags
+  std::vector<uint64_t> nodes;  // bitmask words, lowest first
+  std::string name;
+};
+
 struct Process {
   std::vector<std::string> args;
   std::vector<std::string> env;
@@ -112,6 +153,9 @@ struct Process {
   unsigned short consoleRows = 0, consoleCols = 0;
   int preserveFds = 0;  // fds 3 .. 3+preserveFds-1 are passed through
   bool newKeyring = true;
+  Scheduler scheduler;
+  IoPriority ioPriority;
+  CpuAffinity cpuAffinity;
 };
 
 struct Plan {
@@ -134,6 +178,8 @@ struct Plan {
   bool hasHostname = false, hasDomainname = false;
   std::string hostname, domainname;
   bool forceSafeWalk = false;  // tests: use the fallback path walk, not openat2
+  Personality personality;
+  MemoryPolicy memoryPolicy;
   Process process;
   Seccomp seccomp;
 };

@@ -1,6 +1,7 @@
 import type { ConformanceTest } from '../harness';
 import { configTests } from './config';
 import { linuxTests } from './linux';
+import { processFieldTests } from './process-fields';
 import { runtimeTests } from './runtime';
 
-export const allTests: ConformanceTest[] = [...runtimeTests, ...configTests, ...linuxTests];
+export const allTests: ConformanceTest[] = [...runtimeTests, ...configTests, ...linuxTests, ...processFieldTests];

@@ -19,6 +19,7 @@ import { checkOciVersion } from './version';
 import { hostileProblems } from './hostile';
 import { hasOwn } from '../lookup';
 import { seccompProblems } from '../seccomp/profile';
+import { checkProcessFields } from './process-fields';
 
 export interface SemanticContext {
   bundle: string;
@@ -150,9 +151,6 @@ function checkProcess(c: Checker, config: Json, ctx: SemanticContext): void {
     if (ctx.host.selinuxEnabled()) c.unsupported('process.selinuxLabel', 'an SELinux label');
     else c.warnings.push('process.selinuxLabel is ignored: SELinux is not enabled on this host');
   }
-  if (proc.scheduler !== undefined) c.unsupported('process.scheduler', 'process.scheduler');
-  if (proc.ioPriority !== undefined) c.unsupported('process.ioPriority', 'process.ioPriority');
-  if (proc.execCPUAffinity !== undefined) c.unsupported('process.execCPUAffinity', 'process.execCPUAffinity');
 }
 
 function checkRoot(c: Checker, config: Json, ctx: SemanticContext, ns: NamespaceInfo): void {
@@ -275,9 +273,6 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, hos
   for (const [name, list] of Object.entries(hooks ?? {})) {
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
   }
-  if (linux?.personality !== undefined) c.unsupported('linux.personality', 'linux.personality');
-  if (linux?.intelRdt !== undefined) c.unsupported('linux.intelRdt', 'Intel RDT');
-  if (linux?.memoryPolicy !== undefined) c.unsupported('linux.memoryPolicy', 'linux.memoryPolicy');
   if (obj(linux?.netDevices) && Object.keys(obj(linux?.netDevices) ?? {}).length) c.unsupported('linux.netDevices', 'linux.netDevices');
   if (str(linux?.mountLabel)) {
     if (host.selinuxEnabled()) c.unsupported('linux.mountLabel', 'an SELinux mount label');
@@ -326,5 +321,7 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
     c.warnings.push(...s.warnings);
   }
   for (const p of deviceConfigProblems(root)) c.problem(p.path, p.message);
+  // personality, ioPriority, scheduler, memoryPolicy, execCPUAffinity, intelRdt.
+  checkProcessFields((p, m) => c.problem(p, m), root, ctx.host);
   return { problems: c.problems, warnings: c.warnings };
 }

@@ -73,9 +73,20 @@ export interface Process {
   oomScoreAdj?: number;
   apparmorProfile?: string;
   selinuxLabel?: string;
-  scheduler?: Record<string, unknown>;
+  scheduler?: Scheduler;
   ioPriority?: { class: string; priority?: number };
   execCPUAffinity?: { initial?: string; final?: string };
+}
+
+/** process.scheduler (sched_setattr(2)); the spec's default for every number is 0. */
+export interface Scheduler {
+  policy: string;
+  nice?: number;
+  priority?: number;
+  flags?: string[];
+  runtime?: number;
+  deadline?: number;
+  period?: number;
 }
 
 export interface Hook {

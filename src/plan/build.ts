@@ -10,6 +10,7 @@ import { capabilityMask } from './capabilities';
 import type { HostProbe } from './host';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
+import { planCpuAffinity, planIoPriority, planMemoryPolicy, planPersonality, planScheduler } from './process-fields';
 import { RLIMITS, uint64String } from './rlimits';
 import { isSysctlKeyError, parseSysctlKey } from './sysctl';
 import { mayCoverProcfs, needsPlainDirectory } from './proc-mounts';
@@ -207,6 +208,9 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
     consoleSize: process.terminal && size ? { rows: size.height, cols: size.width } : null,
     preserveFds,
     newKeyring: !ctx.noNewKeyring,
+    scheduler: planScheduler(process),
+    ioPriority: planIoPriority(process),
+    cpuAffinity: planCpuAffinity(process),
   };
 }
 
@@ -259,6 +263,8 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     hostname: config.hostname ? config.hostname : null,
     domainname: config.domainname ? config.domainname : null,
     forceSafeWalk: ctx.forceSafeWalk ?? false,
+    personality: planPersonality(config.linux),
+    memoryPolicy: planMemoryPolicy(config.linux),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
     seccomp: seccomp.plan,
   };

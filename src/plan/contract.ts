@@ -59,6 +59,11 @@ const process = object({
   consoleSize: nullable(object({ rows: int, cols: int })),
   preserveFds: int,
   newKeyring: bool,
+  scheduler: nullable(
+    object({ policy: int, name: str, nice: int, priority: int, flags: uint64, runtime: uint64, deadline: uint64, period: uint64 }),
+  ),
+  ioPriority: nullable(object({ value: int, class: str, priority: int })),
+  cpuAffinity: object({ resetToAll: bool, initial: nullable(array(uint64)), final: nullable(array(uint64)) }),
 });
 
 export const LAUNCH_PLAN = object({
@@ -78,6 +83,8 @@ export const LAUNCH_PLAN = object({
   domainname: nullable(str),
   forceSafeWalk: bool,
   process,
+  personality: nullable(object({ persona: int, domain: str })),
+  memoryPolicy: nullable(object({ mode: int, name: str, nodes: array(uint64) })),
   seccomp: nullable(object({ program: str, flags: int, notify: bool, beforeCredentials: bool })),
 });
 

@@ -1,6 +1,9 @@
 // The launch plan: one flat, fully resolved value that runts-init executes
 // (addon/init/plan.h reads it). Flags are numbers, names are numbers, paths
 // are absolute; 64-bit quantities are decimal strings.
+import type { PlanCpuAffinity, PlanIoPriority, PlanMemoryPolicy, PlanPersonality, PlanScheduler } from './process-fields';
+
+export type { PlanCpuAffinity, PlanIoPriority, PlanMemoryPolicy, PlanPersonality, PlanScheduler };
 
 import type { DeviceRule } from '../cgroups/devices';
 
@@ -75,6 +78,11 @@ export interface PlanProcess {
   consoleSize: { rows: number; cols: number } | null;
   preserveFds: number;
   newKeyring: boolean;
+  /** sched_setattr(2) of the container process; null leaves the runtime's. */
+  scheduler: PlanScheduler | null;
+  /** ioprio_set(2); null leaves the runtime's. */
+  ioPriority: PlanIoPriority | null;
+  cpuAffinity: PlanCpuAffinity;
 }
 
 /** linux.seccomp compiled to BPF by the runtime (addon/node/seccomp.cc); runts-init loads it. */
@@ -119,6 +127,10 @@ export interface LaunchPlan {
   domainname: string | null;
   /** Tests: use the user-space path walk even where openat2 exists. */
   forceSafeWalk: boolean;
+  /** personality(2) before execve; null leaves the runtime's (PER_LINUX). */
+  personality: PlanPersonality | null;
+  /** set_mempolicy(2) of the container process; null leaves the runtime's. */
+  memoryPolicy: PlanMemoryPolicy | null;
   process: PlanProcess;
   seccomp: PlanSeccomp | null;
 }

@@ -35,6 +35,12 @@ function fullPlan(): Record<string, Json> {
   c.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
   c.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
   c.domainname = 'example.org';
+  Object.assign(c.process!, {
+    scheduler: { policy: 'SCHED_BATCH', nice: 5 },
+    ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 4 },
+    execCPUAffinity: { initial: '0', final: '0-1' },
+  });
+  Object.assign(c.linux!, { personality: { domain: 'LINUX32' }, memoryPolicy: { mode: 'MPOL_BIND', nodes: '0' } });
   c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
   c.mounts!.push({ destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'rslave', 'ro'] });
   const { plan } = buildPlan(c, {

@@ -215,6 +215,9 @@ describe('launch plan', () => {
       consoleSize: { rows: 24, cols: 80 },
       preserveFds: 2,
       newKeyring: false,
+      scheduler: null,
+      ioPriority: null,
+      cpuAffinity: { resetToAll: true, initial: null, final: null },
     });
   });
 
