@@ -37,8 +37,10 @@ export function features(): Features {
       // cgroup placement only: resource limits are not applied yet.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: { enabled: false },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // The spec: whether the runtime supports the LSM, "irrelevant to the
+      // availability" on the host (runc says true on hosts without either).
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: false } },
       netDevices: { enabled: false },

@@ -12,6 +12,7 @@ import { RLIMITS } from '../plan/rlimits';
 import { capabilityNumber } from '../plan/capabilities';
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
+import { lsmProblems } from './lsm';
 import { checkOciVersion } from './version';
 
 export interface SemanticContext {
@@ -146,13 +147,6 @@ function checkProcess(c: Checker, config: Json, ctx: SemanticContext): void {
       }
     });
   }
-  if (str(proc.apparmorProfile)) {
-    c.problem('process.apparmorProfile', ctx.host.apparmorEnabled() ? 'AppArmor profiles are not supported by runts yet' : 'AppArmor is not enabled on this host');
-  }
-  if (str(proc.selinuxLabel)) {
-    if (ctx.host.selinuxEnabled()) c.unsupported('process.selinuxLabel', 'an SELinux label');
-    else c.warnings.push('process.selinuxLabel is ignored: SELinux is not enabled on this host');
-  }
   if (proc.scheduler !== undefined) c.unsupported('process.scheduler', 'process.scheduler');
   if (proc.ioPriority !== undefined) c.unsupported('process.ioPriority', 'process.ioPriority');
   if (proc.execCPUAffinity !== undefined) c.unsupported('process.execCPUAffinity', 'process.execCPUAffinity');
@@ -230,7 +224,7 @@ function checkSysctls(c: Checker, linux: Json | undefined, ns: NamespaceInfo): v
   }
 }
 
-function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, host: HostProbe): void {
+function checkUnsupported(c: Checker, config: Json, linux: Json | undefined): void {
   const hooks = obj(config.hooks);
   for (const [name, list] of Object.entries(hooks ?? {})) {
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
@@ -240,10 +234,6 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, hos
   if (linux?.intelRdt !== undefined) c.unsupported('linux.intelRdt', 'Intel RDT');
   if (linux?.memoryPolicy !== undefined) c.unsupported('linux.memoryPolicy', 'linux.memoryPolicy');
   if (obj(linux?.netDevices) && Object.keys(obj(linux?.netDevices) ?? {}).length) c.unsupported('linux.netDevices', 'linux.netDevices');
-  if (str(linux?.mountLabel)) {
-    if (host.selinuxEnabled()) c.unsupported('linux.mountLabel', 'an SELinux mount label');
-    else c.warnings.push('linux.mountLabel is ignored: SELinux is not enabled on this host');
-  }
   const resources = obj(linux?.resources);
   const set = Object.keys(resources ?? {}).filter((k) => resources?.[k] !== undefined && resources?.[k] !== null);
   if (set.length) {
@@ -276,6 +266,7 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
   if (masked.length && ns.joined.has('mount')) {
     c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
-  checkUnsupported(c, root, linux, ctx.host);
+  checkUnsupported(c, root, linux);
+  c.problems.push(...lsmProblems(root, ctx.host));
   return { problems: c.problems, warnings: c.warnings };
 }

@@ -146,13 +146,10 @@ describe('semantic checks', () => {
     const c = base();
     c.hooks = { poststop: [{ path: '/bin/true' }], prestart: [] };
     c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
-    c.process.apparmorProfile = 'docker-default';
     c.linux.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 1 } };
-    c.process.selinuxLabel = 'system_u:system_r:container_t:s0';
     const r = semanticProblems(c, ctx());
-    expect(r.problems.map((p) => p.path)).toEqual(['process.apparmorProfile', 'hooks.poststop', 'linux.seccomp']);
+    expect(r.problems.map((p) => p.path)).toEqual(['hooks.poststop', 'linux.seccomp']);
     expect(r.warnings).toEqual([
-      'process.selinuxLabel is ignored: SELinux is not enabled on this host',
       'linux.resources (devices, memory) are not applied: runts does not set cgroup limits yet',
     ]);
   });
