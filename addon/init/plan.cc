@@ -57,6 +57,23 @@ bool parseDevice(const json::Value& d, Device& out, Failure& f) {
   return true;
 }
 
+// plan.process.lsm: null or absent members mean no label.
+void parseProcessLsm(const json::Value* v, ProcessLsm& out) {
+  if (!v || !v->isObject()) return;
+  if (const json::Value* a = v->get("apparmorProfile"); a && a->isString()) out.apparmorProfile = a->text;
+  if (const json::Value* s = v->get("selinuxLabel"); s && s->isString()) out.selinuxLabel = s->text;
+}
+
+// plan.mountLabel: null or absent when the config has none.
+bool parseMountLabel(const json::Value* v, MountLabel& out, Failure& f) {
+  if (!v || !v->isObject()) return true;
+  out.label = v->str("label");
+  out.xattrDestinations = strings(v->get("xattrDestinations"));
+  for (const auto& d : out.xattrDestinations)
+    if (d.empty() || d[0] != '/') return plainFail(f, "launch plan: mountLabel destination \"" + d + "\" is not absolute");
+  return true;
+}
+
 void parseProcess(const json::Value& p, Process& out) {
   out.args = strings(p.get("args"));
   out.env = strings(p.get("env"));
@@ -98,6 +115,7 @@ void parseProcess(const json::Value& p, Process& out) {
   }
   out.preserveFds = static_cast<int>(p.i64("preserveFds"));
   out.newKeyring = p.flag("newKeyring", true);
+  parseProcessLsm(p.get("lsm"), out.lsm);
 }
 
 }  // namespace
@@ -145,6 +163,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
     plan.domainname = d->text;
   }
   plan.forceSafeWalk = doc.flag("forceSafeWalk");
+  if (!parseMountLabel(doc.get("mountLabel"), plan.mountLabel, f)) return false;
   if (const json::Value* p = doc.get("process"); p && p->isObject()) parseProcess(*p, plan.process);
   if (plan.process.args.empty()) return plainFail(f, "launch plan: process.args is empty");
   return true;

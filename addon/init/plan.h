@@ -79,6 +79,20 @@ struct Sysctl {
   std::string key;
 };
 
+// LSM labels the init writes just before execve (plan.process.lsm).
+struct ProcessLsm {
+  std::string apparmorProfile;  // empty: none
+  std::string selinuxLabel;     // empty: none
+  bool any() const { return !apparmorProfile.empty() || !selinuxLabel.empty(); }
+};
+
+// linux.mountLabel (plan.mountLabel). The context="..." option is already in
+// the data of each labelled mount; these mounts get the label as an xattr.
+struct MountLabel {
+  std::string label;  // empty: none
+  std::vector<std::string> xattrDestinations;
+};
+
 struct Process {
   std::vector<std::string> args;
   std::vector<std::string> env;
@@ -98,6 +112,7 @@ struct Process {
   unsigned short consoleRows = 0, consoleCols = 0;
   int preserveFds = 0;  // fds 3 .. 3+preserveFds-1 are passed through
   bool newKeyring = true;
+  ProcessLsm lsm;
 };
 
 struct Plan {
@@ -120,6 +135,7 @@ struct Plan {
   bool hasHostname = false, hasDomainname = false;
   std::string hostname, domainname;
   bool forceSafeWalk = false;  // tests: use the fallback path walk, not openat2
+  MountLabel mountLabel;
   Process process;
 };
 

@@ -7,6 +7,7 @@ import type { CgroupPlacement } from '../cgroups/placement';
 import type { Device, IdMapping, Mount, NamespaceType, OciConfig, Process } from '../config/types';
 import { capabilityMask } from './capabilities';
 import type { HostProbe } from './host';
+import { labelMount, planMountLabel, planProcessLsm } from './lsm';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { RLIMITS, uint64String } from './rlimits';
@@ -90,7 +91,8 @@ function cgroupMount(m: Mount, base: PlanMount, ctx: PlanContext, cgroupNs: bool
   const links = binds.flatMap((b) =>
     b.name.includes(',') ? b.name.split(',').map((part) => ({ name: part, target: b.name })) : [],
   );
-  return { ...base, kind: 'cgroup1', cgroupBinds: binds, cgroupLinks: links };
+  // The tmpfs that holds the binds; its data gains the mount label.
+  return { ...base, kind: 'cgroup1', data: 'mode=755', cgroupBinds: binds, cgroupLinks: links };
 }
 
 function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
@@ -192,6 +194,7 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
     consoleSize: process.terminal && size ? { rows: size.height, cols: size.width } : null,
     preserveFds,
     newKeyring: !ctx.noNewKeyring,
+    lsm: planProcessLsm(process),
   };
 }
 
@@ -211,7 +214,13 @@ function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
 export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPlan; extras: LaunchExtras } {
   const ns = namespaces(config);
   const mountJoined = ns.joins.some((j) => j.flag === CLONE_FLAGS.mount);
-  const mounts = mountJoined ? [] : (config.mounts ?? []).map((m) => planMount(m, ctx, ns.created.has('cgroup')));
+  const label = config.linux?.mountLabel;
+  const mounts = mountJoined
+    ? []
+    : (config.mounts ?? []).map((m) => {
+        const planned = planMount(m, ctx, ns.created.has('cgroup'));
+        return label ? labelMount(planned, label) : planned;
+      });
   // A /dev bind-mounted from the host already has its nodes.
   const setupDev = !mountJoined && mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
   const timeOffsets = Object.entries(config.linux?.timeOffsets ?? {})
@@ -236,6 +245,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     })),
     hostname: config.hostname ? config.hostname : null,
     domainname: config.domainname ? config.domainname : null,
+    mountLabel: mountJoined ? null : planMountLabel(config, mounts),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
   };
   if (ctx.forceSafeWalk) plan.forceSafeWalk = true;

@@ -50,6 +50,21 @@ export interface PlanCapabilities {
   ambient: string;
 }
 
+/** LSM labels of the process, written by the init just before execve. */
+export interface PlanLsm {
+  /** process.apparmorProfile: "exec <profile>" to /proc/thread-self/attr/apparmor/exec. */
+  apparmorProfile: string | null;
+  /** process.selinuxLabel: to /proc/thread-self/attr/exec, and attr/keycreate before the session keyring. */
+  selinuxLabel: string | null;
+}
+
+/** linux.mountLabel. The context="..." option is already in each labelled mount's data. */
+export interface PlanMountLabel {
+  label: string;
+  /** Mounts labelled through the security.selinux xattr of their root instead (mqueue, as runc does). */
+  xattrDestinations: string[];
+}
+
 export interface PlanProcess {
   args: string[];
   env: string[];
@@ -69,6 +84,7 @@ export interface PlanProcess {
   consoleSize: { rows: number; cols: number } | null;
   preserveFds: number;
   newKeyring: boolean;
+  lsm: PlanLsm;
 }
 
 export interface PlanRootfs {
@@ -97,6 +113,7 @@ export interface LaunchPlan {
   hostname: string | null;
   domainname: string | null;
   forceSafeWalk?: boolean;
+  mountLabel: PlanMountLabel | null;
   process: PlanProcess;
 }
 

@@ -212,6 +212,7 @@ describe('launch plan', () => {
       consoleSize: { rows: 24, cols: 80 },
       preserveFds: 2,
       newKeyring: false,
+      lsm: { apparmorProfile: null, selinuxLabel: null },
     });
   });
 
