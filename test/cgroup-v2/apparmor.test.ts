@@ -2,7 +2,7 @@
 // scripts/cgroup-v2-vm.sh, started by test/integration/apparmor-vm.test.ts):
 // process.apparmorProfile confines the container's process for real.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,26 @@ describe.skipIf(!isRoot || !apparmorEnabled() || !haveParser)('AppArmor', () => 
       forceSafeWalk: true,
     });
     expect(result.exitCode).toBe(0);
+  });
+
+  // runc's CVE-2025-52881: writes to /proc/thread-self/attr/... through a
+  // /proc the container controls can be redirected. runts writes through the
+  // runtime's own procfs, so a fake /proc in the container takes nothing.
+  it('writes the profile through the runtime\'s procfs, not the container\'s /proc', () => {
+    const id = sb.id('ls-fakeproc');
+    const dir = bundle(id, ['sh', '-c', 'touch /tmp/probe 2>&1; echo done'], (c) => {
+      c.process!.apparmorProfile = PROFILE;
+      c.mounts = c.mounts!.map((m) => (m.destination === '/proc' ? { destination: '/proc', type: 'bind', source: 'fakeproc', options: ['rbind'] } : m));
+    });
+    const fake = path.join(dir, 'fakeproc/thread-self/attr/apparmor');
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(path.join(fake, 'exec'), '');
+    writeFileSync(path.join(dir, 'fakeproc/thread-self/attr/exec'), '');
+    const r = runts(['run', '--bundle', dir, id]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('touch: /tmp/probe: Permission denied\ndone\n');
+    expect(readFileSync(path.join(fake, 'exec'), 'utf8')).toBe('');
+    expect(readFileSync(path.join(dir, 'fakeproc/thread-self/attr/exec'), 'utf8')).toBe('');
   });
 
   it('refuses a profile that is not loaded, before creating anything', () => {

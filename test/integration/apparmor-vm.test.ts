@@ -21,6 +21,6 @@ describe.skipIf(!isRoot || onV2Already || process.env.RUNTS_SKIP_V2_VM === '1')(
     if (r.status !== 0) console.error(out);
     expect(r.status).toBe(0);
     // Every test ran: none skipped for want of AppArmor or apparmor_parser.
-    expect(out).toMatch(/Tests +6 passed \(6\)/);
+    expect(out).toMatch(/Tests +7 passed \(7\)/);
   }, 900_000);
 });
