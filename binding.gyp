@@ -39,6 +39,7 @@
       "sources": [
         "<@(common_sources)",
         "addon/init/console.cc",
+        "addon/init/lsm.cc",
         "addon/init/main.cc",
         "addon/init/plan.cc",
         "addon/init/procfs.cc",

@@ -5,6 +5,14 @@
 # so it runs the very build of runts in this checkout.
 #   scripts/cgroup-v2-vm.sh 'command to run in the checkout'
 # Prints the command's output; exits with its status.
+# Environment:
+#   RUNTS_VM_KERNEL_ARGS  more kernel command line arguments
+#   RUNTS_VM_APPARMOR=1   boot with AppArmor as the LSM (apparmor=1
+#                         security=apparmor) and put Debian's apparmor_parser
+#                         on the command's PATH (unpacked from the apparmor
+#                         package into the cache, not installed on this host)
+#   RUNTS_VM_SELINUX=1    boot with SELinux as the LSM (security=selinux), with
+#                         selinuxfs mounted but no policy loaded
 set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
@@ -21,6 +29,18 @@ if [ ! -f "$cache/vmlinuz" ]; then
   (cd "$cache" && apt-get download "$pkg" 2>/dev/null && dpkg-deb -x ./"$pkg"_*.deb kernel && rm -f ./"$pkg"_*.deb)
   cp "$cache"/kernel/boot/vmlinuz-* "$cache/vmlinuz"
 fi
+
+kernel_args="console=ttyS0 quiet cgroup_no_v1=all panic=-1 ${RUNTS_VM_KERNEL_ARGS:-}"
+extra_path=""
+if [ "${RUNTS_VM_APPARMOR:-}" = 1 ]; then
+  kernel_args="$kernel_args apparmor=1 security=apparmor"
+  # apparmor_parser needs only libc, which the VM has from this host.
+  if [ ! -x "$cache/apparmor/sbin/apparmor_parser" ] && [ ! -x "$cache/apparmor/usr/sbin/apparmor_parser" ]; then
+    (cd "$cache" && rm -rf apparmor ./apparmor_*.deb && apt-get download apparmor 2>/dev/null && dpkg-deb -x ./apparmor_*.deb apparmor && rm -f ./apparmor_*.deb)
+  fi
+  extra_path="$cache/apparmor/sbin:$cache/apparmor/usr/sbin:"
+fi
+[ "${RUNTS_VM_SELINUX:-}" = 1 ] && kernel_args="$kernel_args security=selinux"
 
 # An initramfs: static busybox, the modules for 9p and overlay, and an init
 # that builds a writable view of the host and runs the command in it.
@@ -52,6 +72,9 @@ mkdir -p /ovl/checkout
 mount --bind "/newroot$checkout" /ovl/checkout
 mount -t proc proc /newroot/proc
 mount -t sysfs sys /newroot/sys
+mount -t securityfs securityfs /newroot/sys/kernel/security 2>/dev/null
+# Only where SELinux is the LSM (RUNTS_VM_SELINUX=1) does this succeed.
+mount -t selinuxfs selinuxfs /newroot/sys/fs/selinux 2>/dev/null
 mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup
 mount -t devtmpfs dev /newroot/dev
 mount -t devpts devpts /newroot/dev/pts
@@ -74,7 +97,7 @@ results=$(mktemp -d "$cache/results.XXXXXX")
 trap 'rm -rf "$results"' EXIT
 echo "$here" > "$results/checkout"
 cat > "$results/command.sh" <<EOF
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+export PATH=$extra_path/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 unset NODE_EXTRA_CA_CERTS NODE_OPTIONS
 cd "$here"
 $1
@@ -82,7 +105,7 @@ EOF
 # /dev/kvm exists here but hangs; software emulation works.
 timeout 1200 qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot \
   -kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
-  -append "console=ttyS0 quiet cgroup_no_v1=all panic=-1" \
+  -append "$kernel_args" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs local,path="$results",mount_tag=results,security_model=none \
   </dev/null >"$results/console" 2>&1 || true

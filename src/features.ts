@@ -65,8 +65,10 @@ export function features(seccompHost: SeccompHost = {}): Features {
       // cgroup placement only: resource limits are not applied yet.
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: seccompFeatures(seccompHost),
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // The spec: whether the runtime supports the LSM, "irrelevant to the
+      // availability" on the host (runc says true on hosts without either).
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       // Refused on every host (docs/process-fields.md explains why).
       intelRdt: { enabled: false, schemata: false, monitoring: false },
       memoryPolicy: { modes: Object.keys(MPOL_MODES), flags: Object.keys(MPOL_FLAGS) },

@@ -33,6 +33,7 @@
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "console.h"
+#include "lsm.h"
 #include "plan.h"
 #include "process.h"
 #include "rootfs.h"
@@ -49,6 +50,7 @@ struct Fds {
   int sync = -1;
   int fifo = -1;
   int console = -1;
+  int proc = -1;  // the runtime's procfs, for LSM attr writes (lsm.h)
 };
 
 [[noreturn]] void failAndExit(int sync, const Failure& f) {
@@ -178,8 +180,10 @@ bool createNamespaces(const Plan& plan, Failure& f) {
 
 [[noreturn]] void containerStage(const Plan& plan, const Fds& fds);
 
-[[noreturn]] void parentSideStage(const Plan& plan, const Fds& fds) {
+[[noreturn]] void parentSideStage(const Plan& plan, Fds& fds) {
   Failure f;
+  // Before any setns: a joined mount namespace has the container's /proc.
+  if (!runts::init::openProcRootIfNeeded(plan, fds.proc, f)) failAndExit(fds.sync, f);
   if (!joinNamespaces(plan, f) || !createUserNamespace(plan, fds.sync, f) || !createNamespaces(plan, f))
     failAndExit(fds.sync, f);
   // CLONE_PARENT: the container process becomes a child of the runtime,
@@ -213,7 +217,9 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     return (!p.terminal || setupConsole(plan, nullptr, fds.console, consoleSlave, f)) && writeSysctls(plan, nullptr, f);
   }
   RootDir root;
-  if (!prepareRoot(plan, root, f) || !mountAll(plan, root, f) || !setupDevices(plan, root, f)) return false;
+  if (!prepareRoot(plan, root, f) || !mountAll(plan, root, f) || !labelMountRoots(plan, root, f) ||
+      !setupDevices(plan, root, f))
+    return false;
   if (p.terminal && !setupConsole(plan, &root, fds.console, consoleSlave, f)) return false;
   if (!writeSysctls(plan, &root, f) || !applyReadonlyPaths(plan, root, f) || !applyMaskedPaths(plan, root, f))
     return false;
@@ -251,6 +257,7 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
       !applyIoPriority(p, ownUserNs, f))
     failAndExit(fds.sync, f);
   if (!applyOomScoreAdj(p, f)) failAndExit(fds.sync, f);
+  if (!applyKeyringLabel(plan, fds.proc, f)) failAndExit(fds.sync, f);
   if (p.newKeyring && !joinSessionKeyring(plan.id, f)) failAndExit(fds.sync, f);
   if (plan.hasHostname && sethostname(plan.hostname.c_str(), plan.hostname.size()) < 0) {
     runts::sysFail(f, "set hostname", plan.hostname);
@@ -279,6 +286,8 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   if (!makeNonDumpable(f)) failAndExit(fds.sync, f);
   std::string exe;
   if (!lookupExecutable(p, exe, f)) failAndExit(fds.sync, f);
+  if (!applyExecLabels(plan, fds.proc, f)) failAndExit(fds.sync, f);
+  if (fds.proc >= 0) close(fds.proc);
   if (p.noNewPrivileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
     runts::sysFail(f, "set no_new_privs");
     failAndExit(fds.sync, f);

@@ -186,6 +186,28 @@ bool readMemoryPolicy(ObjectReader& parent, MemoryPolicy& out, Failure& f) {
          readWords(*nodes, r.pathOf("nodes"), out.nodes, f) && r.finish();
 }
 
+// plan.process.lsm: each label a string or null (none).
+bool readProcessLsm(ObjectReader& parent, ProcessLsm& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("lsm", v)) return false;
+  ObjectReader r(*v, kWhat, parent.pathOf("lsm"), f);
+  bool hasProfile = false, hasLabel = false;
+  return r.nullableStr("apparmorProfile", hasProfile, out.apparmorProfile) &&
+         r.nullableStr("selinuxLabel", hasLabel, out.selinuxLabel) && r.finish();
+}
+
+// plan.mountLabel: null when the config has none.
+bool readMountLabel(ObjectReader& parent, MountLabel& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("mountLabel", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "mountLabel", f);
+  if (!r.str("label", out.label) || !r.strings("xattrDestinations", out.xattrDestinations) || !r.finish()) return false;
+  for (const auto& d : out.xattrDestinations)
+    if (d.empty() || d[0] != '/') return plainFail(f, "launch plan: mountLabel destination \"" + d + "\" is not absolute");
+  return true;
+}
+
 bool readProcess(const Value& v, const std::string& path, Process& out, Failure& f) {
   ObjectReader r(v, kWhat, path, f);
   int64_t umask = 0, oom = 0;
@@ -210,7 +232,8 @@ bool readProcess(const Value& v, const std::string& path, Process& out, Failure&
             r.nullableInt("oomScoreAdj", out.hasOomScoreAdj, oom) && r.boolean("terminal", out.terminal) &&
             readConsoleSize(r, out, f) && r.integer("preserveFds", out.preserveFds) &&
             r.boolean("newKeyring", out.newKeyring) && readScheduler(r, out.scheduler, f) &&
-            readIoPriority(r, out.ioPriority, f) && readCpuAffinity(r, out.cpuAffinity, f) && r.finish();
+            readIoPriority(r, out.ioPriority, f) && readCpuAffinity(r, out.cpuAffinity, f) &&
+            readProcessLsm(r, out.lsm, f) && r.finish();
   if (!ok) return false;
   out.umask = hasUmask ? static_cast<int>(umask & 07777) : -1;
   out.oomScoreAdj = static_cast<int>(oom);
@@ -320,7 +343,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
          r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
          r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
          readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && readPersonality(r, plan.personality, f) &&
-         readMemoryPolicy(r, plan.memoryPolicy, f) && r.finish();
+         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && r.finish();
 }
 
 }  // namespace runts::init

@@ -134,6 +134,20 @@ struct MemoryPolicy {
   std::string name;
 };
 
+// LSM labels the init writes just before execve (plan.process.lsm).
+struct ProcessLsm {
+  std::string apparmorProfile;  // empty: none
+  std::string selinuxLabel;     // empty: none
+  bool any() const { return !apparmorProfile.empty() || !selinuxLabel.empty(); }
+};
+
+// linux.mountLabel (plan.mountLabel). The context="..." option is already in
+// the data of each labelled mount; these mounts get the label as an xattr.
+struct MountLabel {
+  std::string label;  // empty: none
+  std::vector<std::string> xattrDestinations;
+};
+
 struct Process {
   std::vector<std::string> args;
   std::vector<std::string> env;
@@ -156,6 +170,7 @@ struct Process {
   Scheduler scheduler;
   IoPriority ioPriority;
   CpuAffinity cpuAffinity;
+  ProcessLsm lsm;
 };
 
 struct Plan {
@@ -180,6 +195,7 @@ struct Plan {
   bool forceSafeWalk = false;  // tests: use the fallback path walk, not openat2
   Personality personality;
   MemoryPolicy memoryPolicy;
+  MountLabel mountLabel;
   Process process;
   Seccomp seccomp;
 };

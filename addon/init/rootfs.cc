@@ -162,7 +162,7 @@ bool cgroupV1Mount(const RootDir& root, const Mount& m, Failure& f) {
   tmpfs.type = "tmpfs";
   tmpfs.source = "tmpfs";
   tmpfs.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  tmpfs.data = "mode=755";
+  tmpfs.data = m.data.empty() ? "mode=755" : m.data;  // the plan adds the mount label here
   if (!filesystemMount(root, tmpfs, f)) return false;
   unsigned long bindFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m.flags & MS_RDONLY);
   for (const auto& b : m.cgroupBinds) {

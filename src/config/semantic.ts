@@ -15,6 +15,7 @@ import { isSysctlKeyError, parseSysctlKey, sysctlNamespace } from '../plan/sysct
 import { deviceConfigProblems } from '../cgroups/devices';
 import type { NamespaceType } from './types';
 import { joinPath } from './json-path';
+import { lsmProblems } from './lsm';
 import { checkOciVersion } from './version';
 import { hostileProblems } from './hostile';
 import { hasOwn } from '../lookup';
@@ -144,13 +145,6 @@ function checkProcess(c: Checker, config: Json, ctx: SemanticContext): void {
       }
     });
   }
-  if (str(proc.apparmorProfile)) {
-    c.problem('process.apparmorProfile', ctx.host.apparmorEnabled() ? 'AppArmor profiles are not supported by runts yet' : 'AppArmor is not enabled on this host');
-  }
-  if (str(proc.selinuxLabel)) {
-    if (ctx.host.selinuxEnabled()) c.unsupported('process.selinuxLabel', 'an SELinux label');
-    else c.warnings.push('process.selinuxLabel is ignored: SELinux is not enabled on this host');
-  }
 }
 
 function checkRoot(c: Checker, config: Json, ctx: SemanticContext, ns: NamespaceInfo): void {
@@ -268,16 +262,12 @@ function checkSysctls(c: Checker, config: Json, linux: Json | undefined, ns: Nam
   }
 }
 
-function checkUnsupported(c: Checker, config: Json, linux: Json | undefined, host: HostProbe): void {
+function checkUnsupported(c: Checker, config: Json, linux: Json | undefined): void {
   const hooks = obj(config.hooks);
   for (const [name, list] of Object.entries(hooks ?? {})) {
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
   }
   if (obj(linux?.netDevices) && Object.keys(obj(linux?.netDevices) ?? {}).length) c.unsupported('linux.netDevices', 'linux.netDevices');
-  if (str(linux?.mountLabel)) {
-    if (host.selinuxEnabled()) c.unsupported('linux.mountLabel', 'an SELinux mount label');
-    else c.warnings.push('linux.mountLabel is ignored: SELinux is not enabled on this host');
-  }
   const resources = obj(linux?.resources);
   // linux.resources.devices is applied (src/cgroups/devices.ts); the limits are not yet.
   const set = Object.keys(resources ?? {}).filter((k) => k !== 'devices' && resources?.[k] !== undefined && resources?.[k] !== null);
@@ -314,7 +304,8 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
   if (masked.length && ns.joined.has('mount')) {
     c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
-  checkUnsupported(c, root, linux, ctx.host);
+  checkUnsupported(c, root, linux);
+  c.problems.push(...lsmProblems(root, ctx.host));
   if (linux?.seccomp !== undefined) {
     const s = seccompProblems(linux.seccomp, ctx.host.seccompHost?.() ?? {});
     c.problems.push(...s.problems);

@@ -8,6 +8,7 @@ import type { CgroupPlacement } from '../cgroups/placement';
 import type { Device, IdMapping, Mount, NamespaceType, OciConfig, Process } from '../config/types';
 import { capabilityMask } from './capabilities';
 import type { HostProbe } from './host';
+import { labelMount, planMountLabel, planProcessLsm } from './lsm';
 import { isBindMount, MS, parseMountOptions } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { planCpuAffinity, planIoPriority, planMemoryPolicy, planPersonality, planScheduler } from './process-fields';
@@ -100,7 +101,8 @@ function cgroupMount(m: Mount, base: PlanMount, ctx: PlanContext, cgroupNs: bool
   const links = binds.flatMap((b) =>
     b.name.includes(',') ? b.name.split(',').map((part) => ({ name: part, target: b.name })) : [],
   );
-  return { ...base, kind: 'cgroup1', cgroupBinds: binds, cgroupLinks: links };
+  // The tmpfs that holds the binds; its data gains the mount label.
+  return { ...base, kind: 'cgroup1', data: 'mode=755', cgroupBinds: binds, cgroupLinks: links };
 }
 
 function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
@@ -211,6 +213,7 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
     scheduler: planScheduler(process),
     ioPriority: planIoPriority(process),
     cpuAffinity: planCpuAffinity(process),
+    lsm: planProcessLsm(process),
   };
 }
 
@@ -240,7 +243,13 @@ function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
 export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPlan; extras: LaunchExtras } {
   const ns = namespaces(config);
   const mountJoined = ns.joins.some((j) => j.flag === CLONE_FLAGS.mount);
-  const mounts = mountJoined ? [] : (config.mounts ?? []).map((m) => planMount(m, ctx, ns.created.has('cgroup')));
+  const label = config.linux?.mountLabel;
+  const mounts = mountJoined
+    ? []
+    : (config.mounts ?? []).map((m) => {
+        const planned = planMount(m, ctx, ns.created.has('cgroup'));
+        return label ? labelMount(planned, label) : planned;
+      });
   // A /dev bind-mounted from the host already has its nodes.
   const setupDev = !mountJoined && mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
   const seccomp = planSeccomp(config, ctx.compileSeccomp);
@@ -265,6 +274,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     forceSafeWalk: ctx.forceSafeWalk ?? false,
     personality: planPersonality(config.linux),
     memoryPolicy: planMemoryPolicy(config.linux),
+    mountLabel: mountJoined ? null : planMountLabel(config, mounts),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
     seccomp: seccomp.plan,
   };

@@ -63,6 +63,7 @@ const process = object({
     object({ policy: int, name: str, nice: int, priority: int, flags: uint64, runtime: uint64, deadline: uint64, period: uint64 }),
   ),
   ioPriority: nullable(object({ value: int, class: str, priority: int })),
+  lsm: object({ apparmorProfile: nullable(str), selinuxLabel: nullable(str) }),
   cpuAffinity: object({ resetToAll: bool, initial: nullable(array(uint64)), final: nullable(array(uint64)) }),
 });
 
@@ -85,6 +86,7 @@ export const LAUNCH_PLAN = object({
   process,
   personality: nullable(object({ persona: int, domain: str })),
   memoryPolicy: nullable(object({ mode: int, name: str, nodes: array(uint64) })),
+  mountLabel: nullable(object({ label: str, xattrDestinations: array(str) })),
   seccomp: nullable(object({ program: str, flags: int, notify: bool, beforeCredentials: bool })),
 });
 

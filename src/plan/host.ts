@@ -11,7 +11,9 @@ export interface HostProbe {
   exists(path: string): boolean;
   /** Whether /proc/self/ns/<name> exists (the kernel has the namespace type). */
   hasNamespaceType(procName: string): boolean;
+  /** A selinuxfs is mounted (what go-selinux and crun take as "enabled"). */
   selinuxEnabled(): boolean;
+  /** /sys/module/apparmor/parameters/enabled is "Y" (what runc and crun read). */
   apparmorEnabled(): boolean;
   /** Whether the namespace file at path is the runtime's own namespace of that type (/proc/self/ns/<procName>). */
   isOwnNamespace(path: string, procName: string): boolean;
@@ -19,6 +21,23 @@ export interface HostProbe {
   filesystemType(path: string): number | undefined;
   /** What seccomp can do here (kernel flags, libseccomp architectures); absent: not checked. */
   seccompHost?(): SeccompHost;
+  /** Whether the profile is loaded; undefined when the host cannot tell (no securityfs). */
+  apparmorProfileLoaded?(name: string): boolean | undefined;
+}
+
+/** The names in /sys/kernel/security/apparmor/profiles: one "name (mode)" a line. */
+export function parseApparmorProfiles(text: string): Set<string> {
+  return new Set(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.replace(/ \([^()]*\)$/, '')),
+  );
+}
+
+/** mountinfo has a selinuxfs: its filesystem type follows the " - " separator. */
+export function hasSelinuxfs(mountinfo: string): boolean {
+  return mountinfo.split('\n').some((line) => line.split(' - ')[1]?.startsWith('selinuxfs '));
 }
 
 export const PROC_SUPER_MAGIC = 0x9fa0;
@@ -34,7 +53,13 @@ export const realHost: HostProbe = {
   realpath: (path) => realpathSync(path),
   exists: (path) => existsSync(path),
   hasNamespaceType: (name) => existsSync(`/proc/self/ns/${name}`),
-  selinuxEnabled: () => existsSync('/sys/fs/selinux/enforce'),
+  selinuxEnabled() {
+    try {
+      return hasSelinuxfs(readFileSync('/proc/self/mountinfo', 'utf8'));
+    } catch {
+      return false;
+    }
+  },
   apparmorEnabled() {
     try {
       return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
@@ -54,6 +79,15 @@ export const realHost: HostProbe = {
   filesystemType(path) {
     try {
       return statfsSync(path).type;
+    } catch {
+      return undefined;
+    }
+  },
+  apparmorProfileLoaded(name) {
+    // Not a listed profile, but always valid.
+    if (name === 'unconfined') return true;
+    try {
+      return parseApparmorProfiles(readFileSync('/sys/kernel/security/apparmor/profiles', 'utf8')).has(name);
     } catch {
       return undefined;
     }

@@ -59,6 +59,21 @@ export interface PlanCapabilities {
   ambient: string;
 }
 
+/** LSM labels of the process, written by the init just before execve. */
+export interface PlanLsm {
+  /** process.apparmorProfile: "exec <profile>" to /proc/thread-self/attr/apparmor/exec. */
+  apparmorProfile: string | null;
+  /** process.selinuxLabel: to /proc/thread-self/attr/exec, and attr/keycreate before the session keyring. */
+  selinuxLabel: string | null;
+}
+
+/** linux.mountLabel. The context="..." option is already in each labelled mount's data. */
+export interface PlanMountLabel {
+  label: string;
+  /** Mounts labelled through the security.selinux xattr of their root instead (mqueue, as runc does). */
+  xattrDestinations: string[];
+}
+
 export interface PlanProcess {
   args: string[];
   env: string[];
@@ -78,6 +93,7 @@ export interface PlanProcess {
   consoleSize: { rows: number; cols: number } | null;
   preserveFds: number;
   newKeyring: boolean;
+  lsm: PlanLsm;
   /** sched_setattr(2) of the container process; null leaves the runtime's. */
   scheduler: PlanScheduler | null;
   /** ioprio_set(2); null leaves the runtime's. */
@@ -131,6 +147,7 @@ export interface LaunchPlan {
   personality: PlanPersonality | null;
   /** set_mempolicy(2) of the container process; null leaves the runtime's. */
   memoryPolicy: PlanMemoryPolicy | null;
+  mountLabel: PlanMountLabel | null;
   process: PlanProcess;
   seccomp: PlanSeccomp | null;
 }

@@ -35,6 +35,10 @@ function fullPlan(): Record<string, Json> {
   c.linux!.devices = [{ type: 'c', path: '/dev/fuse', major: 10, minor: 229 }];
   c.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
   c.domainname = 'example.org';
+  c.process!.apparmorProfile = 'runts-test';
+  c.process!.selinuxLabel = 'system_u:system_r:container_t:s0';
+  c.linux!.mountLabel = 'system_u:object_r:container_file_t:s0';
+  c.mounts!.push({ destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue' });
   Object.assign(c.process!, {
     scheduler: { policy: 'SCHED_BATCH', nice: 5 },
     ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 4 },

@@ -218,6 +218,7 @@ describe('launch plan', () => {
       scheduler: null,
       ioPriority: null,
       cpuAffinity: { resetToAll: true, initial: null, final: null },
+      lsm: { apparmorProfile: null, selinuxLabel: null },
     });
   });
 

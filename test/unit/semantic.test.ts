@@ -182,16 +182,11 @@ describe('semantic checks', () => {
     const c = base();
     c.hooks = { poststop: [{ path: '/bin/true' }], prestart: [] };
     c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
-    c.process.apparmorProfile = 'docker-default';
     c.linux.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 1 } };
-    c.process.selinuxLabel = 'system_u:system_r:container_t:s0';
     const r = semanticProblems(c, ctx());
     // seccomp is implemented: a valid profile is no problem.
-    expect(r.problems.map((p) => p.path)).toEqual(['process.apparmorProfile', 'hooks.poststop']);
-    expect(r.warnings).toEqual([
-      'process.selinuxLabel is ignored: SELinux is not enabled on this host',
-      'linux.resources (memory) are not applied: runts does not set cgroup limits yet',
-    ]);
+    expect(r.problems.map((p) => p.path)).toEqual(['hooks.poststop']);
+    expect(r.warnings).toEqual(['linux.resources (memory) are not applied: runts does not set cgroup limits yet']);
   });
 
   it('survives a config of the wrong shape (the schema reports that)', () => {
