@@ -23,6 +23,19 @@ export default defineConfig({
         },
       },
       {
+        // Attack regression tests (one describe per advisory) and the create
+        // fuzzer: real containers, as root, through bin/runts.
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/integration/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         // Runs inside the cgroup v2 VM only (scripts/cgroup-v2-vm.sh).
         test: {
           name: 'cgroup-v2',
