@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -40,6 +41,10 @@
 #include "rootpath.h"
 #include "seccomp.h"
 #include "sched.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 namespace {
 
@@ -327,6 +332,30 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
 
 }  // namespace
 
+// The runtime's caller may have left fds open without close-on-exec (an
+// engine, a shell): the waiting init must hold none of them, or a process
+// sharing its pid namespace reaches them through /proc/1/fd (the
+// CVE-2024-21626 kind of escape). Kept: stdio, the preserved fds (3 ..
+// 3+preserveFds-1, LISTEN_FDS included) and the init's own channels.
+void closeRange(unsigned from, unsigned to) {
+  if (from > to) return;
+  if (syscall(SYS_close_range, from, to, 0) == 0) return;
+  for (unsigned fd = from; fd <= to && fd < 65536; fd++) close(static_cast<int>(fd));
+}
+
+void closeStrayFds(int preserveFds, const Fds& fds) {
+  unsigned from = 3u + static_cast<unsigned>(preserveFds);
+  std::vector<int> keep;
+  for (int fd : {fds.sync, fds.fifo, fds.console})
+    if (fd >= static_cast<int>(from)) keep.push_back(fd);
+  std::sort(keep.begin(), keep.end());
+  for (int fd : keep) {
+    if (static_cast<unsigned>(fd) > from) closeRange(from, static_cast<unsigned>(fd) - 1);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  closeRange(from, ~0U);
+}
+
 int main(int argc, char** argv) {
   Fds fds;
   if (!parseArgs(argc, argv, fds)) {
@@ -352,6 +381,7 @@ int main(int argc, char** argv) {
     failAndExit(fds.sync, f);
   }
   if (!runts::init::parsePlan(doc, plan, f)) failAndExit(fds.sync, f);
+  closeStrayFds(plan.process.preserveFds, fds);
   // The plan's text and parse tree (a seccomp program makes them tens of
   // kB) are not needed again: give the memory back before the container
   // waits for `start`.

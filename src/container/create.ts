@@ -93,7 +93,9 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   const typed = config as OciConfig;
   let placement: CgroupPlacement | undefined;
   try {
-    placement = placeContainer(hostLayout(), typed.linux?.cgroupsPath, opts.id);
+    // A cgroupsPath of the wrong type is the schema's to report.
+    const cgroupsPath = typeof typed.linux?.cgroupsPath === 'string' ? typed.linux.cgroupsPath : undefined;
+    placement = placeContainer(hostLayout(), cgroupsPath, opts.id);
   } catch (e) {
     problems.push({ path: 'linux.cgroupsPath', message: (e as Error).message });
   }

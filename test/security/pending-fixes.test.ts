@@ -18,7 +18,7 @@ function caps(status: string): Record<string, string> {
 
 // HOLE: the device cgroup is not applied — with CAP_MKNOD (Docker's default
 // set has it) a container makes and opens any host device.
-describe.skip('pending: device cgroup (host devices openable)', () => {
+describe('pending: device cgroup (host devices openable)', () => {
   let sb: Sandbox;
   beforeEach(() => {
     sb = new Sandbox();
@@ -30,9 +30,10 @@ describe.skip('pending: device cgroup (host devices openable)', () => {
     const script = [
       // /dev/kmsg (1:11) and a loop device (block 7:0): not in the default allow list.
       'mknod /dev/sx-kmsg c 1 11 && echo mknod-c',
-      '{ exec 3>/dev/sx-kmsg; } 2>/dev/null && echo opened-c',
+      // A subshell: a failed exec redirection ends the shell it runs in.
+      '( exec 3>/dev/sx-kmsg ) 2>/dev/null && echo opened-c',
       'mknod /dev/sx-loop b 7 0 && echo mknod-b',
-      '{ exec 4</dev/sx-loop; } 2>/dev/null && echo opened-b',
+      '( exec 4</dev/sx-loop ) 2>/dev/null && echo opened-b',
       // The allowed ones still work.
       'echo x > /dev/null && head -c1 /dev/zero | wc -c',
       'true',
@@ -58,7 +59,7 @@ describe.skip('pending: device cgroup (host devices openable)', () => {
 // "net/../../.." escapes /proc/sys: the key passes the namespace check (it
 // starts with "net") and the value is written to any host file (with
 // net/../kernel/core_pattern: the host's core_pattern, a full escape).
-describe.skip('pending: sysctl keys escaping /proc/sys', () => {
+describe('pending: sysctl keys escaping /proc/sys', () => {
   let sb: Sandbox;
   beforeEach(() => {
     sb = new Sandbox();
@@ -82,7 +83,7 @@ describe.skip('pending: sysctl keys escaping /proc/sys', () => {
 // HOLE: without process.capabilities the container process keeps every
 // capability of the runtime (and its inheritable set, CVE-2022-29162);
 // the spec's absent sets are empty sets.
-describe.skip('pending: no process.capabilities means full root', () => {
+describe('pending: no process.capabilities means full root', () => {
   let sb: Sandbox;
   beforeEach(() => {
     sb = new Sandbox();
@@ -109,7 +110,7 @@ describe.skip('pending: no process.capabilities means full root', () => {
 // is accepted. procfs then lands where the image (or a racing container
 // sharing a volume) says, and the masks and read-only /proc/sys are applied
 // to a fake tree while the real procfs stays writable. runc refuses both.
-describe.skip('pending: /proc symlink or over-mount accepted', () => {
+describe('pending: /proc symlink or over-mount accepted', () => {
   let sb: Sandbox;
   let tool: { path: string; remove: () => void };
   beforeAll(() => {
@@ -190,7 +191,7 @@ describe.skip('pending: /proc symlink or over-mount accepted', () => {
 // HOLE: config.json is read with an unbounded readFileSync: a FIFO blocks
 // create forever, /dev/zero (or a huge file) eats memory. It must be a
 // regular file of bounded size.
-describe.skip('pending: config.json from a FIFO or /dev/zero', () => {
+describe('pending: config.json from a FIFO or /dev/zero', () => {
   let sb: Sandbox;
   beforeEach(() => {
     sb = new Sandbox();
@@ -226,6 +227,9 @@ describe.skip('pending: config.json from a FIFO or /dev/zero', () => {
 // HOLE: delete --force of a container whose state.json is damaged (an
 // attacker with write access to the state directory, a crash, a full disk)
 // fails and leaves the container's process and cgroups behind.
+// HOLE, still open: a container with its own linux.cgroupsPath whose
+// state.json is damaged cannot be found by delete --force (nothing else on
+// disk says where its cgroups are; the default /runts/<id> is found).
 describe.skip('pending: delete --force with a damaged state.json', () => {
   let sb: Sandbox;
   const started: { pid: number; cgroups: string[]; dir: string }[] = [];
@@ -280,7 +284,7 @@ describe.skip('pending: delete --force with a damaged state.json', () => {
 // shareProcessNamespace) opens /proc/1/fd/N: with a leaked directory fd it
 // gets a working directory on the host and reads host files. runc marks
 // every fd close-on-exec before it starts its init.
-describe.skip('pending: fds leaked by the caller stay open in the waiting init', () => {
+describe('pending: fds leaked by the caller stay open in the waiting init', () => {
   let sb: Sandbox;
   let hostDir: string;
   let hostFd: number;
@@ -319,7 +323,7 @@ describe.skip('pending: fds leaked by the caller stay open in the waiting init',
 // as a stack trace ("runts: internal error: TypeError: flag is not
 // iterable") or as Node's own words in a problem ("Cannot read properties of
 // null", 'The "path" argument must be of type string').
-describe.skip('pending: internal errors on odd config values', () => {
+describe('pending: internal errors on odd config values', () => {
   let sb: Sandbox;
   beforeEach(() => {
     sb = new Sandbox();
