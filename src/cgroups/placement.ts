@@ -54,6 +54,18 @@ function hostDir(h: CgroupHierarchy, cgroupPath: string): string {
   return rel ? path.posix.join(h.mountPoint, rel) : h.mountPoint;
 }
 
+/**
+ * linux.cgroupsPath of a config of any shape (the schema reports a wrong
+ * type; here it only must not throw anything but a RuntsError).
+ */
+export function cgroupsPathOf(config: unknown): string | undefined {
+  if (config === null || typeof config !== 'object') return undefined;
+  const linux = (config as { linux?: unknown }).linux;
+  if (linux === null || typeof linux !== 'object') return undefined;
+  const p = (linux as { cgroupsPath?: unknown }).cgroupsPath;
+  return typeof p === 'string' ? p : undefined;
+}
+
 export function placeContainer(layout: CgroupLayout, cgroupsPath: string | undefined, id: string): CgroupPlacement {
   if (cgroupsPath !== undefined && cgroupsPath !== '' && cgroupsPath !== '/') cleanCgroupPath(cgroupsPath);
   if (cgroupsPath === '/') throw new RuntsError('linux.cgroupsPath "/" is the root cgroup: a container needs a cgroup of its own');

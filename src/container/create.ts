@@ -9,7 +9,7 @@ import { createCgroups, removeCgroups, type CreatedCgroup } from '../cgroups/cre
 import { applyDeviceCgroup, inNestedUserNamespace } from '../cgroups/device-cgroup';
 import type { DeviceRule } from '../cgroups/devices';
 import { hostLayout } from '../cgroups/layout';
-import { placeContainer, type CgroupPlacement } from '../cgroups/placement';
+import { cgroupsPathOf, placeContainer, type CgroupPlacement } from '../cgroups/placement';
 import { readConfigFile, requireConfigObject } from '../config/load';
 import { semanticProblems } from '../config/semantic';
 import type { ContainerState, OciConfig } from '../config/types';
@@ -93,9 +93,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   const typed = config as OciConfig;
   let placement: CgroupPlacement | undefined;
   try {
-    // A cgroupsPath of the wrong type is the schema's to report.
-    const cgroupsPath = typeof typed.linux?.cgroupsPath === 'string' ? typed.linux.cgroupsPath : undefined;
-    placement = placeContainer(hostLayout(), cgroupsPath, opts.id);
+    placement = placeContainer(hostLayout(), cgroupsPathOf(config), opts.id);
   } catch (e) {
     problems.push({ path: 'linux.cgroupsPath', message: (e as Error).message });
   }

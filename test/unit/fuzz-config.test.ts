@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { detectLayout, type CgroupLayout } from '../../src/cgroups/layout';
-import { placeContainer, type CgroupPlacement } from '../../src/cgroups/placement';
+import { cgroupsPathOf, placeContainer, type CgroupPlacement } from '../../src/cgroups/placement';
 import { validateConfig } from '../../src/config/check';
 import { defaultConfig } from '../../src/config/defaults';
 import { semanticProblems } from '../../src/config/semantic';
@@ -49,7 +49,7 @@ function prepare(config: unknown, host: HostProbe, layout: CgroupLayout, termina
     const typed = config as OciConfig;
     let placement: CgroupPlacement | undefined;
     try {
-      placement = placeContainer(layout, typed.linux?.cgroupsPath, 'fuzz');
+      placement = placeContainer(layout, cgroupsPathOf(config), 'fuzz');
     } catch (e) {
       // create turns whatever placement throws into a problem of linux.cgroupsPath.
       problems.push({ path: 'linux.cgroupsPath', message: (e as Error).message });
@@ -207,8 +207,7 @@ describe('fuzz: config validation and planning never crash', () => {
 });
 
 // The crashes above (K1-K3), each as the smallest input that shows it.
-// Enable when fixed (describe.skip -> describe); they fail today.
-describe.skip('pending: crashes found by the fuzzer', () => {
+describe('crashes the fuzzer found (fixed)', () => {
   function refusedCleanly(config: unknown): void {
     const out = prepare(config, HOSTS.strict!, LAYOUTS.hybrid!, true);
     expect(out.kind).toBe('refused');
