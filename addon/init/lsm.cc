@@ -1,5 +1,7 @@
 #include "lsm.h"
 
+#include "procfs.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,19 +23,7 @@ namespace runts::init {
 
 namespace {
 
-constexpr long kProcSuperMagic = 0x9fa0;
 constexpr ino_t kProcRootIno = 1;
-
-struct OpenHow {
-  uint64_t flags;
-  uint64_t mode;
-  uint64_t resolve;
-};
-
-constexpr uint64_t kResolveNoXdev = 0x01;
-constexpr uint64_t kResolveNoMagiclinks = 0x02;
-constexpr uint64_t kResolveNoSymlinks = 0x04;
-constexpr uint64_t kResolveBeneath = 0x08;
 
 struct Fd {
   int fd = -1;
@@ -49,70 +39,6 @@ struct Fd {
     return f;
   }
 };
-
-bool onProcfs(int fd, dev_t dev) {
-  struct statfs sfs;
-  struct stat st;
-  return fstatfs(fd, &sfs) == 0 && sfs.f_type == kProcSuperMagic && fstat(fd, &st) == 0 && st.st_dev == dev;
-}
-
-// Component by component, for kernels without openat2 (before 5.6), with
-// openat2's rules: no symlinks followed, every step on the same procfs.
-int walkProc(int procRoot, dev_t dev, const std::string& rel, int flags) {
-  std::vector<std::string> parts;
-  for (size_t pos = 0; pos < rel.size();) {
-    size_t end = rel.find('/', pos);
-    if (end == std::string::npos) end = rel.size();
-    std::string part = rel.substr(pos, end - pos);
-    if (part.empty() || part == "." || part == "..") {
-      errno = EXDEV;
-      return -1;
-    }
-    parts.push_back(part);
-    pos = end + 1;
-  }
-  Fd dir(dup(procRoot));
-  if (dir.fd < 0) return -1;
-  for (size_t i = 0; i < parts.size(); i++) {
-    bool last = i + 1 == parts.size();
-    int next = openat(dir.fd, parts[i].c_str(), (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0) return -1;
-    Fd step(next);
-    if (!onProcfs(step.fd, dev)) {
-      errno = EXDEV;
-      return -1;
-    }
-    if (last) return step.release();
-    close(dir.fd);
-    dir.fd = step.release();
-  }
-  errno = ENOENT;
-  return -1;
-}
-
-int openInProc(int procRoot, const std::string& rel, int flags, bool forceWalk) {
-  struct stat root;
-  if (fstat(procRoot, &root) < 0) return -1;
-  if (!forceWalk) {
-    OpenHow how = {static_cast<uint64_t>(flags | O_CLOEXEC), 0,
-                   kResolveBeneath | kResolveNoSymlinks | kResolveNoMagiclinks | kResolveNoXdev};
-    int fd;
-    // EAGAIN: a rename or mount raced with the lookup.
-    for (int tries = 0; tries < 16; tries++) {
-      fd = static_cast<int>(syscall(SYS_openat2, procRoot, rel.c_str(), &how, sizeof how));
-      if (fd >= 0 || errno != EAGAIN) break;
-    }
-    if (fd >= 0 || errno != ENOSYS) {
-      if (fd >= 0 && !onProcfs(fd, root.st_dev)) {
-        close(fd);
-        errno = EXDEV;
-        return -1;
-      }
-      return fd;
-    }
-  }
-  return walkProc(procRoot, root.st_dev, rel, flags);
-}
 
 // "<pid>/task/<tid>" of this thread in the procfs behind procRoot: the
 // thread-self link is read, never followed.
@@ -143,10 +69,10 @@ bool writeAttr(int procRoot, bool forceWalk, const AttrWrite& w, Failure& f) {
   if (!threadDir(procRoot, thread, f)) return false;
   std::string shown = std::string("/proc/thread-self/attr/") + (w.lsm ? std::string(w.lsm) + "/" : "") + w.name;
   int fd = -1;
-  if (w.lsm) fd = openInProc(procRoot, thread + "/attr/" + w.lsm + "/" + w.name, O_WRONLY, forceWalk);
+  if (w.lsm) fd = openInProcfs(procRoot, thread + "/attr/" + w.lsm + "/" + w.name, O_WRONLY, forceWalk);
   // Kernels before 5.1 have only the shared attr/<name>.
   if (!w.lsm || (fd < 0 && errno == ENOENT)) {
-    fd = openInProc(procRoot, thread + "/attr/" + w.name, O_WRONLY, forceWalk);
+    fd = openInProcfs(procRoot, thread + "/attr/" + w.name, O_WRONLY, forceWalk);
     if (w.lsm && fd >= 0) shown = std::string("/proc/thread-self/attr/") + w.name;
   }
   if (fd < 0) return sysFail(f, w.step + ": open", shown, errno == EXDEV ? "the path leaves the runtime's procfs" : "");
@@ -171,10 +97,9 @@ bool openProcRootIfNeeded(const Plan& plan, int& procRoot, Failure& f) {
   if (!plan.process.lsm.any()) return true;
   Fd fd(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (fd.fd < 0) return sysFail(f, "open", "/proc", "the LSM labels are written through the runtime's /proc");
-  struct statfs sfs;
   struct stat st;
-  if (fstatfs(fd.fd, &sfs) < 0 || fstat(fd.fd, &st) < 0) return sysFail(f, "stat", "/proc");
-  if (sfs.f_type != kProcSuperMagic || st.st_ino != kProcRootIno) {
+  if (fstat(fd.fd, &st) < 0) return sysFail(f, "stat", "/proc");
+  if (!onProcfs(fd.fd) || st.st_ino != kProcRootIno) {
     errno = EXDEV;
     return sysFail(f, "check", "/proc", "the runtime's /proc is not the root of a procfs");
   }

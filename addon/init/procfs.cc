@@ -45,51 +45,66 @@ struct Fd {
   }
 };
 
-bool badComponent(const std::string& c) { return c.empty() || c == "." || c == ".."; }
+bool onProcfsOf(int fd, dev_t dev) {
+  struct stat st;
+  return onProcfs(fd) && fstat(fd, &st) == 0 && st.st_dev == dev;
+}
 
-// Kernels without openat2 (before 5.6): one component at a time, never
-// following a symlink, each step checked to stay on the same procfs mount.
-int openBeneathByWalk(int dirFd, const std::string& rel, int flags) {
-  struct stat top;
-  if (fstat(dirFd, &top) < 0) return -1;
+// Component by component, for kernels without openat2 (before 5.6), with
+// openat2's rules: no symlinks followed, every step on the same procfs.
+int walkBeneath(int dirFd, dev_t dev, const std::string& rel, int flags) {
   std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos <= rel.size()) {
+  for (size_t pos = 0; pos < rel.size();) {
     size_t end = rel.find('/', pos);
     if (end == std::string::npos) end = rel.size();
-    parts.push_back(rel.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  Fd cur(dup(dirFd));
-  if (cur.fd < 0) return -1;
-  for (size_t i = 0; i < parts.size(); i++) {
-    if (badComponent(parts[i])) {
-      errno = EINVAL;
-      return -1;
-    }
-    bool last = i + 1 == parts.size();
-    Fd next(openat(cur.fd, parts[i].c_str(), (last ? flags : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW));
-    if (next.fd < 0) return -1;
-    struct stat st;
-    if (fstat(next.fd, &st) < 0) return -1;
-    if (st.st_dev != top.st_dev || !onProcfs(next.fd)) {
+    std::string part = rel.substr(pos, end - pos);
+    if (part.empty() || part == "." || part == "..") {
       errno = EXDEV;
       return -1;
     }
-    std::swap(cur.fd, next.fd);
+    parts.push_back(part);
+    pos = end + 1;
   }
-  return cur.release();
-}
-
-int openBeneath(int dirFd, const std::string& rel, int flags) {
-  OpenHow how = {static_cast<uint64_t>(flags), 0,
-                 kResolveBeneath | kResolveNoSymlinks | kResolveNoMagiclinks | kResolveNoXdev};
-  int fd = static_cast<int>(syscall(SYS_openat2, dirFd, rel.c_str(), &how, sizeof how));
-  if (fd >= 0 || errno != ENOSYS) return fd;
-  return openBeneathByWalk(dirFd, rel, flags);
+  Fd dir(dup(dirFd));
+  if (dir.fd < 0) return -1;
+  for (size_t i = 0; i < parts.size(); i++) {
+    bool last = i + 1 == parts.size();
+    Fd step(openat(dir.fd, parts[i].c_str(), (last ? flags : O_PATH | O_DIRECTORY) | O_NOFOLLOW | O_CLOEXEC));
+    if (step.fd < 0) return -1;
+    if (!onProcfsOf(step.fd, dev)) {
+      errno = EXDEV;
+      return -1;
+    }
+    if (last) return step.release();
+    std::swap(dir.fd, step.fd);
+  }
+  errno = ENOENT;
+  return -1;
 }
 
 }  // namespace
+
+int openInProcfs(int dirFd, const std::string& rel, int flags, bool forceWalk) {
+  struct stat top;
+  if (fstat(dirFd, &top) < 0) return -1;
+  if (!forceWalk) {
+    OpenHow how = {static_cast<uint64_t>(flags | O_CLOEXEC), 0,
+                   kResolveBeneath | kResolveNoSymlinks | kResolveNoMagiclinks | kResolveNoXdev};
+    int fd = -1;
+    // EAGAIN: a rename or mount raced with the lookup.
+    for (int tries = 0; tries < 16; tries++) {
+      fd = static_cast<int>(syscall(SYS_openat2, dirFd, rel.c_str(), &how, sizeof how));
+      if (fd >= 0 || errno != EAGAIN) break;
+    }
+    if (fd >= 0 && !onProcfsOf(fd, top.st_dev)) {
+      close(fd);
+      errno = EXDEV;
+      return -1;
+    }
+    if (fd >= 0 || errno != ENOSYS) return fd;
+  }
+  return walkBeneath(dirFd, top.st_dev, rel, flags);
+}
 
 bool onProcfs(int fd) {
   struct statfs s;
@@ -112,7 +127,7 @@ int openProcfsDir(int at, const std::string& path, const std::string& what, Fail
 }
 
 bool writeProcfsFile(int dirFd, const std::string& rel, const std::string& value, const std::string& what, Failure& f) {
-  Fd fd(openBeneath(dirFd, rel, O_WRONLY | O_CLOEXEC | O_NOCTTY));
+  Fd fd(openInProcfs(dirFd, rel, O_WRONLY | O_NOCTTY, false));
   if (fd.fd < 0) {
     const char* hint = "";
     if (errno == EXDEV) hint = "something is mounted over it; refusing to write through another mount";

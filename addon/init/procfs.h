@@ -20,6 +20,12 @@ int openProcfsDir(int at, const std::string& path, const std::string& what, Fail
 // symlinks, no other mount on the way, and the file itself on procfs.
 bool writeProcfsFile(int dirFd, const std::string& rel, const std::string& value, const std::string& what, Failure& f);
 
+// Opens rel below the procfs directory dirFd (openat2 RESOLVE_BENEATH,
+// NO_SYMLINKS, NO_MAGICLINKS, NO_XDEV; forceWalk or a kernel without
+// openat2: the same rules component by component); the result is checked to
+// be on the same procfs. -1 with errno (EXDEV: the path leaves it).
+int openInProcfs(int dirFd, const std::string& rel, int flags, bool forceWalk);
+
 // Whether the fd is on procfs (statfs magic).
 bool onProcfs(int fd);
 
