@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "../common/fsutil.h"
+#include "../common/unique-fd.h"
 #include "procfs.h"
 
 #ifndef SYS_mount_setattr
@@ -33,17 +34,6 @@ struct MountAttr {
   uint64_t attrClr;
   uint64_t propagation;
   uint64_t usernsFd;
-};
-
-// Closes an fd at scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
 };
 
 // Re-resolves the destination after a mount, so that the fd names the new
