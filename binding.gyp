@@ -14,6 +14,7 @@
       "addon/common/fsutil.cc",
       "addon/common/json.cc",
       "addon/common/proc.cc",
+      "addon/common/ps-table.cc",
       "addon/common/signals.cc",
       "addon/common/strict-reader.cc",
       "addon/common/verbs.cc"
@@ -55,7 +56,7 @@
     {
       "target_name": "runts",
       "type": "executable",
-      "sources": ["<@(common_sources)", "addon/launcher/main.cc"],
+      "sources": ["<@(common_sources)", "addon/launcher/main.cc", "addon/launcher/ps-exec.cc"],
       "defines": ["RUNTS_NODE_PATH=\"<!(node -p process.execPath)\""],
       "cflags_cc": ["<@(native_cflags)", "-O2", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

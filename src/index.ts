@@ -10,6 +10,9 @@ export {
   deleteContainer as delete,
   deleteContainer as remove,
   listContainers as list,
+  pauseContainer as pause,
+  resumeContainer as resume,
+  containerProcesses as processes,
 } from './container/operations';
 export type { DeleteOptions, KillOptions, RootOption } from './container/operations';
 export { runContainer as run } from './container/run';

@@ -1,6 +1,6 @@
 // runts: the command engines execute. It runs the hot verbs (state, start,
-// kill, delete) natively against the container's state directory, and hands
-// every other command line to the TypeScript CLI under Node. Keeping Node off
+// kill, delete, pause, resume, ps) natively against the container's state
+// directory, and hands every other command line to the TypeScript CLI under Node. Keeping Node off
 // those paths is what lets an engine's create/start/state/delete cycle run as
 // fast as runc's, since each verb is a new process.
 //
@@ -23,7 +23,9 @@
 
 #include "../common/failure.h"
 #include "../common/json.h"
+#include "../common/ps-table.h"
 #include "../common/verbs.h"
+#include "ps-exec.h"
 
 #ifndef RUNTS_NODE_PATH
 #define RUNTS_NODE_PATH "/usr/bin/node"
@@ -45,6 +47,8 @@ struct Command {
   std::vector<std::string> positionals;
   bool all = false;
   bool force = false;
+  std::string format = "table";     // ps
+  std::vector<std::string> psArgs;  // ps: what follows the id, for ps(1)
 };
 
 // Reads "--name value" or "--name=value" at argv[i]; advances i.
@@ -61,6 +65,21 @@ bool takeValue(int argc, char** argv, int& i, const char* name, std::string& out
   return true;
 }
 
+// `ps [--format table|json] ID [ps options]`: options before the id only;
+// everything after it is for ps(1), as runc takes it (a first "--" there is
+// dropped: ps itself would refuse it).
+bool parsePs(int argc, char** argv, int i, Command& cmd) {
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (!takeValue(argc, argv, i, "--format", cmd.format) && !takeValue(argc, argv, i, "-f", cmd.format)) return false;
+  }
+  if (cmd.format != "table" && cmd.format != "json") return false;
+  if (i >= argc || argv[i][0] == 0) return false;
+  cmd.positionals.push_back(argv[i++]);
+  if (i < argc && strcmp(argv[i], "--") == 0) i++;
+  for (; i < argc; i++) cmd.psArgs.push_back(argv[i]);
+  return true;
+}
+
 // Returns false when the command line is not one the native path takes.
 bool parseNative(int argc, char** argv, Command& cmd) {
   int i = 1;
@@ -72,9 +91,12 @@ bool parseNative(int argc, char** argv, Command& cmd) {
   }
   if (i >= argc) return false;
   cmd.verb = argv[i++];
-  if (cmd.verb != "state" && cmd.verb != "start" && cmd.verb != "kill" && cmd.verb != "delete") return false;
+  if (cmd.verb != "state" && cmd.verb != "start" && cmd.verb != "kill" && cmd.verb != "delete" &&
+      cmd.verb != "pause" && cmd.verb != "resume" && cmd.verb != "ps")
+    return false;
   if (cmd.globals.logFormat != "text" && cmd.globals.logFormat != "json") return false;
   if (cmd.globals.root.empty()) return false;
+  if (cmd.verb == "ps") return parsePs(argc, argv, i, cmd);
   for (; i < argc; i++) {
     std::string a = argv[i];
     if (a.empty()) return false;
@@ -137,6 +159,19 @@ void reportError(const Globals& g, const std::string& raw) {
   }
 }
 
+// `ps`: the container's pids as JSON, or ps(1)'s table kept to them.
+bool psVerb(const runts::VerbOptions& o, const Command& cmd, std::string& out, runts::Failure& f) {
+  std::vector<pid_t> pids;
+  if (!runts::processesVerb(o, cmd.positionals[0], pids, f)) return false;
+  if (cmd.format == "json") {
+    out = runts::renderPidsJson(pids);
+    return true;
+  }
+  std::string table;
+  std::vector<std::string> args = cmd.psArgs.empty() ? std::vector<std::string>{"-ef"} : cmd.psArgs;
+  return runts::runPs(args, table, f) && runts::filterPsTable(table, pids, out, f);
+}
+
 // Runs the verb natively. Returns runts::kNeedsNode when the container's
 // record says this verb needs the TypeScript side (hooks).
 int runNative(const Command& cmd) {
@@ -157,6 +192,14 @@ int runNative(const Command& cmd) {
     ok = runts::killVerb(o, id, sig, cmd.all, f);
   } else if (cmd.verb == "delete") {
     ok = runts::deleteVerb(o, id, cmd.force, f);
+  } else if (cmd.verb == "pause") {
+    ok = runts::pauseVerb(o, id, f);
+  } else if (cmd.verb == "resume") {
+    ok = runts::resumeVerb(o, id, f);
+  } else if (cmd.verb == "ps") {
+    std::string out;
+    ok = psVerb(o, cmd, out, f);
+    if (ok) writeFd(1, out);
   }
   if (ok) return 0;
   if (f.exitCode == runts::kNeedsNode) return runts::kNeedsNode;

@@ -4,7 +4,17 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../config/defaults';
 import { createContainer } from '../container/create';
-import { containerState, deleteContainer, killContainer, listContainers, startContainer } from '../container/operations';
+import {
+  containerProcesses,
+  containerState,
+  deleteContainer,
+  killContainer,
+  listContainers,
+  pauseContainer,
+  resumeContainer,
+  startContainer,
+} from '../container/operations';
+import { psTable } from '../container/ps';
 import { runContainer } from '../container/run';
 import { RuntsError } from '../errors';
 import { features } from '../features';
@@ -13,7 +23,7 @@ import type { Logger } from '../log';
 import { writeStdout } from '../output';
 import type { ParsedCommand, Verb } from './grammar';
 
-const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete']);
+const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'pause', 'resume']);
 
 function checkGlobals(cmd: ParsedCommand): void {
   const g = cmd.globals;
@@ -104,6 +114,17 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
     case 'list':
       printList(await listContainers(root), cmd);
       return 0;
+    case 'pause':
+      await pauseContainer(id(cmd), root);
+      return 0;
+    case 'resume':
+      await resumeContainer(id(cmd), root);
+      return 0;
+    case 'ps': {
+      const pids = await containerProcesses(id(cmd), root);
+      writeStdout(str(cmd, 'format') === 'json' ? `${JSON.stringify(pids)}\n` : psTable(pids, cmd.rest ?? []));
+      return 0;
+    }
     case 'spec':
       writeSpec(cmd);
       return 0;

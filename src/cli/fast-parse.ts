@@ -76,8 +76,13 @@ export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
   const spec = VERBS[verbName as Verb];
   const options = defaultOptions(spec);
   const positionals: string[] = [];
+  let rest: string[] | undefined;
   for (; i < argv.length; i++) {
     const arg = argv[i] ?? '';
+    if (spec.rest && positionals.length === spec.positionals.length) {
+      rest = argv.slice(arg === '--' ? i + 1 : i);
+      break;
+    }
     if (!arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
       continue;
@@ -98,5 +103,5 @@ export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
   spec.positionals.forEach((p, n) => {
     named[p.name] = positionals[n];
   });
-  return { verb: spec.name, globals, positionals: named, options };
+  return { verb: spec.name, globals, positionals: named, options, ...(spec.rest ? { rest: rest ?? [] } : {}) };
 }

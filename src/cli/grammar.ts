@@ -4,7 +4,7 @@
 // takes only well-formed command lines, so that create and run do not pay
 // for loading yargs. Option names and meanings follow runc's.
 
-export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features';
+export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps';
 export type OptionValue = string | number | boolean;
 
 export interface OptionSpec {
@@ -29,6 +29,8 @@ export interface VerbSpec {
   options: readonly OptionSpec[];
   /** Shown under `runts <verb> --help`. */
   epilog?: string;
+  /** Everything after the positionals, verbatim, for another program (ps's options); a first "--" is dropped. */
+  rest?: PositionalSpec;
 }
 
 export interface Globals {
@@ -45,6 +47,8 @@ export interface ParsedCommand {
   globals: Globals;
   positionals: Record<string, string | undefined>;
   options: Record<string, OptionValue | undefined>;
+  /** The verb's rest arguments (VerbSpec.rest). */
+  rest?: string[];
 }
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -109,6 +113,18 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     describe: 'write a default config.json into the bundle',
     positionals: [],
     options: [{ name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' }],
+  },
+  pause: { name: 'pause', describe: 'suspend every process of a container (the cgroup freezer)', positionals: [ID], options: [] },
+  resume: { name: 'resume', describe: 'resume the processes of a paused container', positionals: [ID], options: [] },
+  ps: {
+    name: 'ps',
+    describe: 'list the processes of a container',
+    positionals: [ID],
+    options: [
+      { name: 'format', alias: 'f', type: 'string', default: 'table', choices: ['table', 'json'], describe: "table: ps(1)'s output kept to the container's processes; json: an array of pids" },
+    ],
+    rest: { name: 'ps-options', describe: 'options for ps(1) after the container id (default -ef)', required: false },
+    epilog: 'Options go before the container id; what follows it is passed to ps(1), e.g. `runts ps c1 -- -o pid,comm`.',
   },
   features: { name: 'features', describe: 'print the features document (what runts implements)', positionals: [], options: [] },
 };

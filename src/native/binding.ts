@@ -65,6 +65,12 @@ export interface NativeAddon {
   start(root: string, id: string): void;
   kill(root: string, id: string, signal: string, all: boolean): void;
   delete(root: string, id: string, force: boolean): void;
+  pause(root: string, id: string): void;
+  resume(root: string, id: string): void;
+  /** Pids of every process in the container's cgroup and those below it (runc's order). */
+  processes(root: string, id: string): number[];
+  /** runc's filter of ps(1) output: the header and the lines whose PID column is one of pids. */
+  filterPsTable(output: string, pids: number[]): string;
   validateContainerId(id: string): string | null;
   lockStateDir(dir: string): number;
   closeFd(fd: number): void;

@@ -145,3 +145,65 @@ describe.skipIf(!isRoot || !onV2)('cgroup v2', () => {
     expect(sb.run(['sh', '-c', 'exit 3'])).toMatchObject({ code: 3 });
   });
 });
+
+// pause and resume through the v2 freezer: cgroup.freeze is the request,
+// cgroup.events' "frozen 1" the fact that pause waits for.
+describe.skipIf(!isRoot || !onV2)('cgroup v2: pause and resume', () => {
+  let sb: Sandbox;
+  beforeEach(() => {
+    sb = new Sandbox();
+  });
+  afterEach(() => sb.cleanup());
+
+  const events = (id: string) => readFileSync(`/sys/fs/cgroup/runts-test/${id}/cgroup.events`, 'utf8');
+  const status = (id: string) => JSON.parse(runts(['state', id]).stdout).status as string;
+  const pids = (id: string) => JSON.parse(runts(['ps', '--format', 'json', id]).stdout) as number[];
+
+  it('pause freezes the processes (frozen 1) and resume lets them go on', () => {
+    const id = sb.id('fz-v2');
+    const bundle = sb.bundle(id, ['sh', '-c', 'sleep 1000 & i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'], (c) => {
+      c.root!.readonly = false;
+    });
+    expect(runts(['run', '-d', '-b', bundle, id]).code).toBe(0);
+    const file = path.join(bundle, 'rootfs/tmp/count');
+    const count = () => (existsSync(file) ? Number(readFileSync(file, 'utf8').trim() || 0) : 0);
+    waitFor(() => count() > 0);
+    expect(runts(['pause', id])).toMatchObject({ code: 0, stderr: '' });
+    expect(status(id)).toBe('paused');
+    expect(readFileSync(`/sys/fs/cgroup/runts-test/${id}/cgroup.freeze`, 'utf8')).toBe('1\n');
+    expect(events(id)).toMatch(/^frozen 1$/m);
+    const frozenAt = count();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    expect(count()).toBe(frozenAt);
+    expect(pids(id).length).toBeGreaterThanOrEqual(2);
+    expect(runts(['pause', id])).toMatchObject({ code: 1, stderr: expect.stringContaining('container not running') });
+    expect(runts(['resume', id])).toMatchObject({ code: 0, stderr: '' });
+    expect(status(id)).toBe('running');
+    waitFor(() => count() > frozenAt + 2);
+    expect(count()).toBeGreaterThan(frozenAt + 2);
+    expect(events(id)).toMatch(/^frozen 0$/m);
+    expect(runts(['resume', id])).toMatchObject({ code: 1, stderr: expect.stringContaining('container not paused') });
+  });
+
+  it('kill --all and delete --force of a paused container leave nothing', () => {
+    const withoutPidNs = (c: OciConfig) => {
+      c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    };
+    const a = sb.id('fz-v2');
+    expect(runts(['run', '-d', '-b', sb.bundle(a, ['sh', '-c', 'sleep 60 & sleep 60'], withoutPidNs), a]).code).toBe(0);
+    waitFor(() => pids(a).length >= 2);
+    expect(runts(['pause', a]).code).toBe(0);
+    expect(runts(['kill', '--all', a, 'KILL']).code).toBe(0);
+    waitFor(() => pids(a).length === 0);
+    expect(pids(a)).toEqual([]);
+    expect(runts(['delete', a]).code).toBe(0);
+    expect(traces(a)).toEqual([]);
+
+    const b = sb.id('fz-v2');
+    expect(runts(['run', '-d', '-b', sb.bundle(b, ['sh', '-c', 'sleep 60 & sleep 60'], withoutPidNs), b]).code).toBe(0);
+    waitFor(() => pids(b).length >= 2);
+    expect(runts(['pause', b]).code).toBe(0);
+    expect(runts(['delete', '--force', b])).toMatchObject({ code: 0, stderr: '' });
+    expect(traces(b)).toEqual([]);
+  });
+});
