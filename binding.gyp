@@ -19,12 +19,14 @@
       "addon/common/strict-reader.cc",
       "addon/common/verbs.cc"
     ],
+    # `events` (stats and OOM watch): the launcher and the addon, not runts-init.
+    "events_sources": ["addon/common/cgroup-stats.cc", "addon/common/events.cc"],
     "native_cflags": ["-std=gnu++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti"]
   },
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/events-binding.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # libseccomp compiles linux.seccomp at create time; runts-init only
       # loads the exported program and does not link it.
@@ -56,7 +58,7 @@
     {
       "target_name": "runts",
       "type": "executable",
-      "sources": ["<@(common_sources)", "addon/launcher/main.cc", "addon/launcher/ps-exec.cc"],
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/launcher/main.cc", "addon/launcher/ps-exec.cc"],
       "defines": ["RUNTS_NODE_PATH=\"<!(node -p process.execPath)\""],
       "cflags_cc": ["<@(native_cflags)", "-O2", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

@@ -15,6 +15,8 @@ export {
   containerProcesses as processes,
 } from './container/operations';
 export type { DeleteOptions, KillOptions, RootOption } from './container/operations';
+export { containerEvents as events, containerStats as stats, ContainerEventStream } from './container/events';
+export type { ContainerEvent, ContainerStats, EventsOptions, EventStreamOptions } from './container/events';
 export { runContainer as run } from './container/run';
 export type { RunOptions, RunResult } from './container/run';
 export { defaultConfig } from './config/defaults';

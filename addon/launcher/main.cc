@@ -1,8 +1,9 @@
 // runts: the command engines execute. It runs the hot verbs (state, start,
-// kill, delete, pause, resume, ps) natively against the container's state
-// directory, and hands every other command line to the TypeScript CLI under Node. Keeping Node off
-// those paths is what lets an engine's create/start/state/delete cycle run as
-// fast as runc's, since each verb is a new process.
+// kill, delete, pause, resume, ps, events) natively against the container's
+// state directory, and hands every other command line to the TypeScript CLI
+// under Node. Keeping Node off those paths is what lets an engine's
+// create/start/state/delete cycle run as fast as runc's, since each verb is
+// a new process.
 //
 // The native path takes only simple, well-formed command lines; anything else
 // (help, --debug, unknown options, ...) goes to Node, whose yargs parser is
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/events.h"
 #include "../common/failure.h"
 #include "../common/json.h"
 #include "../common/ps-table.h"
@@ -49,6 +51,8 @@ struct Command {
   bool force = false;
   std::string format = "table";     // ps
   std::vector<std::string> psArgs;  // ps: what follows the id, for ps(1)
+  bool stats = false;             // events --stats
+  std::string interval = "5s";    // events --interval, runc's default
 };
 
 // Reads "--name value" or "--name=value" at argv[i]; advances i.
@@ -92,7 +96,7 @@ bool parseNative(int argc, char** argv, Command& cmd) {
   if (i >= argc) return false;
   cmd.verb = argv[i++];
   if (cmd.verb != "state" && cmd.verb != "start" && cmd.verb != "kill" && cmd.verb != "delete" &&
-      cmd.verb != "pause" && cmd.verb != "resume" && cmd.verb != "ps")
+      cmd.verb != "pause" && cmd.verb != "resume" && cmd.verb != "ps" && cmd.verb != "events")
     return false;
   if (cmd.globals.logFormat != "text" && cmd.globals.logFormat != "json") return false;
   if (cmd.globals.root.empty()) return false;
@@ -105,6 +109,8 @@ bool parseNative(int argc, char** argv, Command& cmd) {
       continue;
     }
     if (cmd.verb == "kill" && (a == "--all" || a == "-a")) cmd.all = true;
+    else if (cmd.verb == "events" && a == "--stats") cmd.stats = true;
+    else if (cmd.verb == "events" && takeValue(argc, argv, i, "--interval", cmd.interval)) continue;
     else if (cmd.verb == "delete" && (a == "--force" || a == "-f")) cmd.force = true;
     else return false;
   }
@@ -121,14 +127,15 @@ std::string nowRfc3339() {
   return buf;
 }
 
-void writeFd(int fd, const std::string& s) {
+bool writeFd(int fd, const std::string& s) {
   size_t off = 0;
   while (off < s.size()) {
     ssize_t n = write(fd, s.data() + off, s.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return false;
     off += static_cast<size_t>(n);
   }
+  return true;
 }
 
 // Engines read errors from --log (containerd: the last JSON line) and from
@@ -200,6 +207,10 @@ int runNative(const Command& cmd) {
     std::string out;
     ok = psVerb(o, cmd, out, f);
     if (ok) writeFd(1, out);
+  } else if (cmd.verb == "events") {
+    ok = runts::eventsVerb(
+        o, id, cmd.interval, cmd.stats, [](const std::string& line) { return writeFd(1, line); },
+        [&cmd](const std::string& message) { reportError(cmd.globals, message); }, f);
   }
   if (ok) return 0;
   if (f.exitCode == runts::kNeedsNode) return runts::kNeedsNode;

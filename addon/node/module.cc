@@ -21,6 +21,7 @@
 #include "../common/verbs.h"
 #include "../init/plan.h"
 #include "bpf.h"
+#include "events-binding.h"
 #include "launch.h"
 #include "seccomp.h"
 
@@ -515,6 +516,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfQueryDevicePrograms", Napi::Function::New(env, BpfQueryDevicePrograms));
   exports.Set("bpfAttachDeviceProgram", Napi::Function::New(env, BpfAttachDeviceProgram));
   exports.Set("bpfDetachDeviceProgram", Napi::Function::New(env, BpfDetachDeviceProgram));
+  runts::node::addEventsFunctions(env, exports, throwFailure);
   return exports;
 }
 

@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../config/defaults';
 import { createContainer } from '../container/create';
+import { containerEvents, containerStats } from '../container/events';
 import {
   containerProcesses,
   containerState,
@@ -131,5 +132,14 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
     case 'features':
       writeStdout(JSON.stringify(features(nativeSeccompHost()), null, 2) + '\n');
       return 0;
+    case 'events': {
+      const opts = { ...root, interval: str(cmd, 'interval') ?? '5s' };
+      if (bool(cmd, 'stats')) {
+        writeStdout(`${(await containerStats(id(cmd), opts)).json}\n`);
+        return 0;
+      }
+      for await (const e of containerEvents(id(cmd), { ...opts, onError: (m) => logger.error(m) })) writeStdout(`${e.json}\n`);
+      return 0;
+    }
   }
 }

@@ -4,7 +4,7 @@
 // takes only well-formed command lines, so that create and run do not pay
 // for loading yargs. Option names and meanings follow runc's.
 
-export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps';
+export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps' | 'events';
 export type OptionValue = string | number | boolean;
 
 export interface OptionSpec {
@@ -127,6 +127,15 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     epilog: 'Options go before the container id; what follows it is passed to ps(1), e.g. `runts ps c1 -- -o pid,comm`.',
   },
   features: { name: 'features', describe: 'print the features document (what runts implements)', positionals: [], options: [] },
+  events: {
+    name: 'events',
+    describe: 'print stats every --interval and OOM kills of a container as JSON lines, until it stops',
+    positionals: [ID],
+    options: [
+      { name: 'stats', type: 'boolean', default: false, describe: "print the container's stats once, then exit" },
+      { name: 'interval', type: 'string', default: '5s', describe: 'time between stats, a Go duration (5s, 100ms, 1m30s)' },
+    ],
+  },
 };
 
 export function defaultGlobals(): Globals {

@@ -96,7 +96,26 @@ export interface NativeAddon {
   /** Attaches with BPF_F_ALLOW_MULTI. */
   bpfAttachDeviceProgram(cgroupDir: string, progFd: number): void;
   bpfDetachDeviceProgram(cgroupDir: string, progId: number): void;
+  /** `events --stats`: the stats event, one JSON line (addon/common/events.cc). */
+  eventsStats(root: string, id: string, interval: string): string;
+  /** The stats "data" JSON of directories laid out like a container's cgroups (tests). */
+  statsFromDirs(sources: StatsSources): string;
+  /** Go's time.ParseDuration: nanoseconds. */
+  parseDuration(text: string): number;
+  /** `events`: streams on an addon thread; "end" or "failed" comes last. Returns stop(). */
+  eventsStream(root: string, id: string, interval: string, onEvent: (kind: EventsStreamKind, text: string) => void): () => void;
 }
+
+/** Where statsFromDirs reads: v1 controller directories, or the v2 one. */
+export interface StatsSources {
+  unified: boolean;
+  controllers?: Record<string, string>;
+  unifiedDir?: string;
+  hugepagesDir?: string;
+}
+
+/** line: an event; error: a stats read failed (the stream goes on); end/failed: the stream is over. */
+export type EventsStreamKind = 'line' | 'error' | 'end' | 'failed';
 
 let root: string | undefined;
 
