@@ -73,7 +73,7 @@ function memory(m: LinuxMemory | undefined, b: PlanBuilder): void {
   // cgroup, as runc's gets it from its saved config.
   const memoryForSwap = limit !== 0 ? limit : (current?.memoryLimit ?? 0);
   let swapTotal = swapGiven;
-  if (swapGiven === 0 && limit !== 0 && (current?.memorySwap ?? 0) > 0) swapTotal = current?.memorySwap ?? 0;
+  if (m.swap === undefined && limit !== 0 && (current?.memorySwap ?? 0) > 0) swapTotal = current?.memorySwap ?? 0;
   const swap = memorySwapToV2(swapTotal, memoryForSwap);
   const swapField = b.path('memory', swapGiven !== 0 ? 'swap' : 'limit');
   if (typeof swap === 'object') {

@@ -12,8 +12,9 @@ import { nativeSeccompHost } from '../seccomp/native';
 import type { Logger } from '../log';
 import { writeStdout } from '../output';
 import type { ParsedCommand, Verb } from './grammar';
+import { runUpdate } from './update-flags';
 
-const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete']);
+const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'update']);
 
 function checkGlobals(cmd: ParsedCommand): void {
   const g = cmd.globals;
@@ -106,6 +107,9 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
       return 0;
     case 'spec':
       writeSpec(cmd);
+      return 0;
+    case 'update':
+      await runUpdate(id(cmd), cmd.options, cmd.globals.root, logger);
       return 0;
     case 'features':
       writeStdout(JSON.stringify(features(nativeSeccompHost()), null, 2) + '\n');
