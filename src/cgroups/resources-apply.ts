@@ -20,9 +20,10 @@ export interface ResourceFiles {
 
 export const realResourceFiles: ResourceFiles = {
   write(file, value) {
-    // No O_CREAT: a file the kernel lacks is ENOENT, not a new file; no
-    // O_TRUNC, which cgroupfs ignores anyway (libuv adds O_CLOEXEC).
-    const fd = openSync(file, constants.O_WRONLY | constants.O_NOFOLLOW);
+    // No O_CREAT: a file the kernel lacks is ENOENT, not a new file.
+    // O_TRUNC as runc (cgroupfs ignores it; a test directory needs it);
+    // libuv adds O_CLOEXEC.
+    const fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
     try {
       writeSync(fd, value);
     } finally {
