@@ -23,8 +23,9 @@ import { nativeSeccompHost } from '../seccomp/native';
 import type { Logger } from '../log';
 import { writeStdout } from '../output';
 import type { ParsedCommand, Verb } from './grammar';
+import { runUpdate } from './update-flags';
 
-const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'pause', 'resume']);
+const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'pause', 'resume', 'update']);
 
 function checkGlobals(cmd: ParsedCommand): void {
   const g = cmd.globals;
@@ -128,6 +129,9 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
     }
     case 'spec':
       writeSpec(cmd);
+      return 0;
+    case 'update':
+      await runUpdate(id(cmd), cmd.options, cmd.globals.root, logger);
       return 0;
     case 'features':
       writeStdout(JSON.stringify(features(nativeSeccompHost()), null, 2) + '\n');

@@ -36,7 +36,8 @@ function findOption(specs: readonly OptionSpec[], arg: string): { spec: OptionSp
 function readValue(spec: OptionSpec, inline: string | undefined, next: string | undefined): { value: OptionValue; used: number } | undefined {
   if (spec.type === 'boolean') return inline === undefined ? { value: true, used: 0 } : undefined;
   const text = inline ?? next;
-  if (text === undefined || (inline === undefined && text.startsWith('-'))) return undefined;
+  // "-" is a value (update --resources - reads stdin), not an option.
+  if (text === undefined || (inline === undefined && text.startsWith('-') && text !== '-')) return undefined;
   const used = inline === undefined ? 1 : 0;
   if (spec.type === 'number') {
     if (!/^\d+$/.test(text)) return undefined;

@@ -49,7 +49,7 @@ function build(): Argv {
     .help('help')
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, list, spec, features, pause, resume, ps, events')
+    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, list, spec, features, pause, resume, ps, events, update')
     .recommendCommands()
     .wrap(100);
   for (const o of GLOBAL_OPTIONS) y = addOption(y, o, true);
