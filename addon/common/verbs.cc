@@ -57,7 +57,12 @@ void collectPids(const std::string& dir, int depth, std::vector<pid_t>& pids) {
   while (struct dirent* e = readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
-    if (e->d_type == DT_DIR) entries.emplace_back(name, true);
+    bool isDir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      isDir = lstat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (isDir) entries.emplace_back(name, true);
     else if (name == "cgroup.procs") entries.emplace_back(name, false);
   }
   closedir(d);
@@ -259,15 +264,19 @@ std::vector<pid_t> cgroupMembers(const ContainerRecord& rec) {
   return pids;
 }
 
+// One pass of delete's killing. No freeze as a lock here (a v1 freeze can
+// take seconds to settle while processes exit): delete repeats the pass
+// until the cgroups are empty, which catches what forked meanwhile.
 void killMembers(const ContainerRecord& rec) {
   Failure ignored;
-  if (!rec.procsFile.empty()) signalAllProcesses(rec, SIGKILL, ignored);
+  if (!rec.killFile.empty()) writeExisting(rec.killFile, "1", ignored);
   for (pid_t pid : cgroupMembers(rec)) {
     int fd = pidfdOpen(pid);
     if (fd < 0) continue;
     pidfdSendSignal(fd, SIGKILL);
     close(fd);
   }
+  thawQuietly(rec);  // what is frozen dies only once thawed
 }
 
 // Kills the init and everything else in the container's cgroups, then waits
@@ -311,22 +320,36 @@ void addDefaultPlacement(ContainerRecord& rec) {
   if (rec.killFile.empty()) rec.killFile = present(p.killFile);
 }
 
-bool removeCgroups(const ContainerRecord& rec, Failure& f) {
-  for (auto it = rec.cgroups.rbegin(); it != rec.cgroups.rend(); ++it) {
-    if (!it->created) continue;
-    int waited = 0;
-    while (rmdir(it->path.c_str()) < 0) {
-      if (errno == ENOENT) break;
-      // EBUSY: processes that were just killed can take a moment to leave.
-      if (errno == EBUSY && waited < 2000) {
-        sleepMs(10);
-        waited += 10;
-        continue;
-      }
-      return sysFail(f, "remove cgroup", it->path,
-                     errno == EBUSY ? "processes are still in it; see its cgroup.procs" : "");
+// Removes a cgroup and, first, the cgroups the container made below it
+// (as runc's RemovePath): a cgroup with children cannot be removed.
+bool removeCgroupTree(const std::string& path, int depth, Failure& f) {
+  if (DIR* d = opendir(path.c_str())) {
+    std::vector<std::string> children;
+    while (struct dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name != "." && name != ".." && e->d_type == DT_DIR) children.push_back(path + "/" + name);
     }
+    closedir(d);
+    for (const auto& child : children)
+      if (depth < kMaxCgroupDepth && !removeCgroupTree(child, depth + 1, f)) return false;
   }
+  int waited = 0;
+  while (rmdir(path.c_str()) < 0) {
+    if (errno == ENOENT) break;
+    // EBUSY: processes that were just killed can take a moment to leave.
+    if (errno == EBUSY && waited < 2000) {
+      sleepMs(10);
+      waited += 10;
+      continue;
+    }
+    return sysFail(f, "remove cgroup", path, errno == EBUSY ? "processes are still in it; see its cgroup.procs" : "");
+  }
+  return true;
+}
+
+bool removeCgroups(const ContainerRecord& rec, Failure& f) {
+  for (auto it = rec.cgroups.rbegin(); it != rec.cgroups.rend(); ++it)
+    if (it->created && !removeCgroupTree(it->path, 0, f)) return false;
   return true;
 }
 

@@ -2,7 +2,7 @@
 // and what they change for kill --all and delete --force. Each case runs
 // through the native launcher and through Node (RUNTS_NATIVE_VERBS=0): both
 // must behave the same.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
@@ -159,6 +159,27 @@ describe.skipIf(!isRoot).each([
     const bad = cli(['ps', id, '--bogus-ps-option']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/runts: ps --bogus-ps-option: exit status 1 \(ps said why on stderr\)\n$/);
+  });
+
+  it('ps, kill --all and delete reach a cgroup the container made below its own', () => {
+    const id = sb.id('ps');
+    expect(runts(['run', '-d', '-b', sb.bundle(id, ['sh', '-c', 'sleep 1000 & sleep 1001 & wait'], noPidNamespace), id]).code).toBe(0);
+    waitFor(() => psJson(id).length === 3);
+    const pids = psJson(id);
+    const moved = pids.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\x001001\0')!;
+    // What a nested runtime or systemd in the container would do.
+    const own = path.dirname(JSON.parse(readFileSync(path.join(ROOT, id, 'state.json'), 'utf8')).runts.procsFile as string);
+    mkdirSync(path.join(own, 'sub'));
+    writeFileSync(path.join(own, 'sub', 'cgroup.procs'), String(moved));
+    expect(readFileSync(path.join(own, 'cgroup.procs'), 'utf8')).not.toContain(`${moved}\n`);
+    // runc's order: a lexical walk, so cgroup.procs before sub/.
+    expect(psJson(id)).toEqual([...pids.filter((p) => p !== moved), moved]);
+    // TERM is sent pid by pid from the listing (SIGKILL would use cgroup.kill).
+    expect(cli(['kill', '--all', id, 'TERM']).code).toBe(0);
+    waitFor(() => pids.every(gone));
+    expect(cli(['delete', id])).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(path.join(own, 'sub'))).toBe(false);
+    expect(traces(id)).toEqual([]);
   });
 
   it('ps of a stopped container is an empty list', () => {
