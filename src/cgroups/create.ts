@@ -8,16 +8,21 @@ import type { CgroupDir, CgroupPlacement } from './placement';
 
 /** The one operation that differs between cgroupfs and a test directory: mkdir. */
 export interface CgroupFs {
-  /** Creates one directory; the kernel fills it with the controller files. */
-  mkdir(dir: string): void;
+  /**
+   * Creates one directory; the kernel fills it with the controller files.
+   * Returns false when it already existed (made by someone else meanwhile).
+   */
+  mkdir(dir: string): boolean;
 }
 
 export const realCgroupFs: CgroupFs = {
   mkdir(dir) {
     try {
       mkdirSync(dir);
+      return true;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return false;
     }
   },
 };
@@ -60,8 +65,9 @@ function mkdirsReporting(dir: string, fs: CgroupFs): string[] {
     if (parent === cur) break;
     cur = parent;
   }
-  for (const d of missing) fs.mkdir(d);
-  return missing;
+  // Only what this mkdir made counts as runts': a directory that appeared
+  // in a race was made by someone else, and delete must not remove it.
+  return missing.filter((d) => fs.mkdir(d));
 }
 
 function ensureEmpty(d: CgroupDir): void {
@@ -85,8 +91,9 @@ export function createCgroups(placement: CgroupPlacement, fs: CgroupFs = realCgr
       } catch (e) {
         throw new RuntsError(`create cgroup ${d.dir}: ${(e as Error).message}`);
       }
-      result.push({ path: d.dir, created: made.length > 0 });
-      if (made.length === 0) ensureEmpty(d);
+      const leafMade = made.includes(d.dir);
+      result.push({ path: d.dir, created: leafMade });
+      if (!leafMade) ensureEmpty(d);
       if (d.version === 1 && d.hierarchy.split(',').includes('cpuset')) initCpuset(made);
     }
     return result;

@@ -1,5 +1,6 @@
 // Where a container's cgroups go: linux.cgroupsPath (absolute: from each
-// hierarchy's root; relative: under runts' own cgroup, as runc does) or, by
+// hierarchy's root; relative: under runts' own cgroup on v1, beside it on
+// the unified hierarchy) or, by
 // default, /runts/<id>.
 import path from 'node:path';
 import { RuntsError } from '../errors';
@@ -37,11 +38,29 @@ function cleanCgroupPath(raw: string): string {
   return normalized.replace(/\/+$/, '') || '/';
 }
 
+/**
+ * Where a relative linux.cgroupsPath starts. v1: runts' own cgroup, as
+ * runc's fs driver. Unified hierarchy: the parent of runts' own cgroup, so
+ * the container lands beside runts, not below it: runts' cgroup has
+ * processes, and v2's no-internal-processes rule keeps a cgroup with
+ * processes from enabling controllers for its children, so limits could not
+ * be set below it. (runc's fs2 driver does this only when its own cgroup is
+ * a systemd ".scope"; for any other cgroup with processes it nests and then
+ * fails to delegate the controllers.)
+ */
+function relativeBase(h: CgroupHierarchy): string {
+  // Only while the parent is still inside what is mounted (runts in a
+  // container sees its own cgroup as the mount's root, and nests there).
+  const parent = path.posix.dirname(h.ownPath);
+  if (h.version === 2 && h.ownPath !== h.mountRoot && !path.posix.relative(h.mountRoot, parent).startsWith('..')) return parent;
+  return h.ownPath;
+}
+
 function cgroupPathFor(h: CgroupHierarchy, cgroupsPath: string | undefined, id: string): string {
   if (cgroupsPath === undefined || cgroupsPath === '') return `${DEFAULT_CGROUP_PARENT}/${id}`;
   const clean = cleanCgroupPath(cgroupsPath);
   if (clean.startsWith('/')) return clean;
-  return path.posix.join(h.ownPath, clean);
+  return path.posix.join(relativeBase(h), clean);
 }
 
 function hostDir(h: CgroupHierarchy, cgroupPath: string): string {

@@ -29,7 +29,7 @@ import type { LaunchPlan } from '../plan/types';
 import { nativeSeccompCompiler } from '../seccomp/native';
 import { SPEC_VERSION } from '../config/version';
 import type { StateRecord } from '../state/record';
-import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writePidFile, writeRecord } from '../state/store';
+import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writeCgroupList, writePidFile, writeRecord } from '../state/store';
 
 export interface CreateOptions {
   id: string;
@@ -256,6 +256,7 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
   let launched: LaunchResult | undefined;
   try {
     const record = baseRecord(p, opts.id, predicted);
+    writeCgroupList(dir, predicted);
     writeRecord(dir, record);
     testPoint('recorded');
     cgroups = createCgroups(p.placement);
@@ -264,6 +265,7 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     if (killFile || cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
       record.runts.cgroups = cgroups;
       record.runts.killFile = killFile;
+      writeCgroupList(dir, cgroups);
       writeRecord(dir, record);
     }
     // cgroup v2: the controllers delegated down to the container's cgroup.

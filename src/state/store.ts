@@ -34,6 +34,16 @@ export function writeRecord(dir: string, record: StateRecord): void {
 }
 
 /**
+ * cgroups.json: the container's cgroup directories, written before any is
+ * made. delete --force reads it when state.json is damaged, so that a
+ * container with its own linux.cgroupsPath is found and removed all the same
+ * (the native delete confines every path in it, as those of state.json).
+ */
+export function writeCgroupList(dir: string, cgroups: readonly { path: string; created: boolean }[]): void {
+  writeFileAtomic(path.join(dir, 'cgroups.json'), `${JSON.stringify(cgroups)}\n`);
+}
+
+/**
  * Claims <root>/<id> for a new container: mkdir is atomic, so of two creates
  * of the same id exactly one wins. Returns the lock fd, held until the
  * create is done.

@@ -85,6 +85,13 @@ describe('cgroup placement', () => {
     expect(placeContainer(layout, 'mine/c3', 'c3').dirs[0]?.dir).toBe('/sys/fs/cgroup/cpu/mine/c3');
   });
 
+  it('puts a relative cgroupsPath beside its own cgroup on v2, where its own has processes', () => {
+    const v2 = detectLayout('40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/engine/runts.scope\n');
+    expect(placeContainer(v2, 'pod/c4', 'c4').dirs[0]?.dir).toBe('/sys/fs/cgroup/engine/pod/c4');
+    const atRoot = detectLayout('40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/\n');
+    expect(placeContainer(atRoot, 'pod/c4', 'c4').dirs[0]?.dir).toBe('/sys/fs/cgroup/pod/c4');
+  });
+
   it('refuses paths that escape or name the root', () => {
     expect(() => placeContainer(layout, '../up', 'x')).toThrow(RuntsError);
     expect(() => placeContainer(layout, '/', 'x')).toThrow(/root cgroup/);
@@ -142,6 +149,7 @@ describe('creating cgroup directories (in a temporary directory)', () => {
       mkdir(d: string) {
         mkdirSync(d);
         if (d.includes('/cpuset/')) for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(path.join(d, f), '');
+        return true;
       },
     };
     const created = createCgroups(placeContainer(layout, '/p/q', 'x'), kernelLike);
@@ -161,6 +169,23 @@ describe('creating cgroup directories (in a temporary directory)', () => {
     const placement = placeContainer(layout, '/busy', 'x');
     expect(() => createCgroups(placement)).toThrow(/memory\/busy already has processes \(1234\)/);
     expect(existsSync(path.join(dir, 'cpuset/busy'))).toBe(false);
+  });
+
+  it('never counts a directory made by someone else in a race as its own', () => {
+    const layout = fakeHierarchies();
+    // Another process makes the leaf between runts' existence check and its
+    // mkdir: mkdir reports EEXIST.
+    const racing = {
+      mkdir(d: string) {
+        mkdirSync(d);
+        return !d.endsWith('/raced');
+      },
+    };
+    const created = createCgroups(placeContainer(layout, '/raced', 'x'), racing);
+    expect(created.every((c) => !c.created)).toBe(true);
+    removeCgroups(created);
+    for (const c of created) expect(existsSync(c.path)).toBe(true);
+    for (const c of created) rmSync(c.path, { recursive: true });
   });
 
   it('keeps a pre-existing empty cgroup and never removes it', () => {
