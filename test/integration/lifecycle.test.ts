@@ -2,6 +2,8 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostLayout, parseProcCgroup } from '../../src/cgroups/layout';
+import { placeContainer } from '../../src/cgroups/placement';
 import { stateSchemaProblems } from '../../src/config/validate-documents';
 import { cgroupDirs, isRoot, ROOT, runts, Sandbox, traces } from '../helpers/sandbox';
 
@@ -140,10 +142,17 @@ describe.skipIf(!isRoot)('lifecycle', () => {
     const bundle = sb.bundle(id, ['sleep', '60'], (c) => delete c.linux!.cgroupsPath);
     expect(runts(['create', '-b', bundle, id]).code).toBe(0);
     const pid = JSON.parse(runts(['state', id]).stdout).pid;
-    expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(`:memory:/runts/${id}\n`);
-    expect(existsSync(`/sys/fs/cgroup/memory/runts/${id}`)).toBe(true);
+    // Every hierarchy of this host's layout, whichever it is (v1, v2, hybrid).
+    const layout = hostLayout();
+    const dirs = placeContainer(layout, undefined, id).dirs;
+    expect(dirs.length).toBe(layout.hierarchies.length);
+    const own = parseProcCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    for (const d of dirs) {
+      expect(own.get(d.hierarchy), d.hierarchy).toBe(`/runts/${id}`);
+      expect(existsSync(d.dir), d.dir).toBe(true);
+    }
     expect(runts(['delete', '--force', id]).code).toBe(0);
-    expect(existsSync(`/sys/fs/cgroup/memory/runts/${id}`)).toBe(false);
+    for (const d of dirs) expect(existsSync(d.dir), d.dir).toBe(false);
   });
 
   it('lists containers as a table and as JSON', () => {
