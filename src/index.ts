@@ -13,6 +13,9 @@ export {
 } from './container/operations';
 export type { DeleteOptions, KillOptions, RootOption } from './container/operations';
 export { runContainer as run } from './container/run';
+export { updateContainer as update, updateContainer } from './container/update';
+export type { UpdateOptions, UpdateResult } from './container/update';
+export type { LinuxResources } from './cgroups/resources';
 export type { RunOptions, RunResult } from './container/run';
 export { defaultConfig } from './config/defaults';
 export { features } from './features';
