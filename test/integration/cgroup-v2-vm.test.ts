@@ -18,6 +18,6 @@ describe.skipIf(!isRoot || onV2Already || process.env.RUNTS_SKIP_V2_VM === '1')(
     const out = `${r.stdout}${r.stderr}`;
     if (r.status !== 0) console.error(out);
     expect(r.status).toBe(0);
-    expect(out).toMatch(/Tests +8 passed \(8\)/);
+    expect(out).toMatch(/Tests +10 passed \(10\)/);
   }, 900_000);
 });
