@@ -1,13 +1,13 @@
 // Runs inside a pure cgroup v2 VM (scripts/cgroup-v2-vm.sh, started by
 // test/integration/cgroup-v2-vm.test.ts): the v2 side of cgroup placement.
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hostLayout } from '../../src/cgroups/layout';
 import type { OciConfig } from '../../src/config/types';
 import { native } from '../../src/native/binding';
-import { isRoot, runts, Sandbox, traces } from '../helpers/sandbox';
+import { isRoot, ROOT, RUNTS, runts, Sandbox, traces } from '../helpers/sandbox';
 
 const onV2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
 
@@ -350,5 +350,63 @@ describe.skipIf(!isRoot || !onV2)('cgroup v2 resources', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`^runts: cgroup /sys/fs/cgroup/runts-test/${id}/io\\.max: write "259:99 rbps=1": [A-Z][a-z ]+ \\(linux\\.resources\\.blockIO\\.throttleReadBpsDevice\\[0\\]\\)\\n$`));
     expect(traces(id)).toEqual([]);
+  });
+});
+
+// `events` on v2: the stats of the unified cgroup, and OOM kills seen
+// through memory.events (inotify and its oom_kill counter).
+describe.skipIf(!isRoot || !onV2)('events on cgroup v2', () => {
+  let sb: Sandbox;
+  beforeEach(() => {
+    sb = new Sandbox();
+    // create does not enable controllers for its cgroups yet (that comes
+    // with linux.resources): enabled here, on the VM's root and the tests' parent.
+    for (const dir of ['/sys/fs/cgroup', '/sys/fs/cgroup/runts-test']) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+cpu +io +memory +pids');
+    }
+  });
+  afterEach(() => sb.cleanup());
+
+  it('events --stats reads the unified cgroup in runc\'s v2 layout', () => {
+    const id = sb.id('ev-v2');
+    expect(runts(['run', '-d', '-b', sb.bundle(id, ['sleep', '60']), id]).code).toBe(0);
+    const r = runts(['events', '--stats', id]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const { type, id: eventId, data } = JSON.parse(r.stdout);
+    expect({ type, eventId }).toEqual({ type: 'stats', eventId: id });
+    expect(data.pids.current).toBeGreaterThanOrEqual(1);
+    expect(data.memory.usage.usage).toBeGreaterThan(0);
+    expect(data.cpu.usage.total).toBeGreaterThan(0);
+    // v2 has no per-CPU counters and no v1 kernel memory counters; memory.stat's keys are v2's.
+    expect(data.cpu.usage.percpu).toBeUndefined();
+    expect(data.memory.kernel).toEqual({ limit: 0, failcnt: 0 });
+    expect(data.memory.raw).toHaveProperty('anon');
+    expect(data.memory.raw).not.toHaveProperty('total_rss');
+  });
+
+  it('an OOM kill is an oom event, and the stream ends with the container', async () => {
+    const id = sb.id('oom-v2');
+    const bundle = sb.bundle(id, ['sh', '-c', 'sleep 1; dd if=/dev/zero of=/dev/null bs=64M count=1; echo "dd: $?"; sleep 0.5']);
+    expect(runts(['create', '-b', bundle, id]).code).toBe(0);
+    // Set directly until create applies linux.resources.memory.
+    writeFileSync(`/sys/fs/cgroup/runts-test/${id}/memory.max`, String(16 << 20));
+    const lines = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(RUNTS, ['--root', ROOT, 'events', '--interval', '500ms', id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, out });
+      });
+      child.on('spawn', () => {
+        if (runts(['start', id]).code !== 0) child.kill('SIGKILL');
+      });
+    });
+    expect(lines.code).toBe(0);
+    expect(lines.out.split('\n').filter((l) => l === `{"type":"oom","id":"${id}"}`)).toHaveLength(1);
+    expect(readFileSync(`/sys/fs/cgroup/runts-test/${id}/memory.events`, 'utf8')).toMatch(/^oom_kill 1$/m);
   });
 });
