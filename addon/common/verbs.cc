@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "cgroup-list.h"
 #include "cgroupfs.h"
 #include "container.h"
 #include "fsutil.h"
@@ -301,10 +302,11 @@ void killEverything(const ContainerRecord& rec) {
 }
 
 // A record that is damaged or missing cannot say where the container is:
-// look where create puts a container by default (/runts/<id>) as well. What
-// is found there is runts' own placement, so it is removed. A container with
-// its own linux.cgroupsPath is found only through the parts of its record
-// that are intact.
+// after the cgroup list (cgroup-list.h), look where create puts a container
+// by default (/runts/<id>) as well. What is found there is runts' own
+// placement, so it is removed. A container with its own linux.cgroupsPath
+// whose record and cgroup list are both damaged is found only through the
+// parts of its record that are intact.
 void addDefaultPlacement(ContainerRecord& rec) {
   DefaultPlacement p = defaultPlacement(rec.layout(), rec.id);
   for (const auto& dir : p.dirs) {
@@ -436,7 +438,12 @@ bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure
   if (!lock.acquire(dir, id, f)) return false;
   ContainerRecord rec;
   if (!loadRecordEvenDamaged(o.root, id, rec, f)) return false;
-  if (!rec.damage.empty() && !force) return plainFail(f, damagedMessage(rec));
+  // A record that cannot say where the container is: the cgroup list
+  // (written before any cgroup was made) says it, then the default placement.
+  std::string listIgnored = rec.unreliable() ? addCgroupList(rec) : "";
+  if (!rec.damage.empty() && !force)
+    return plainFail(f, damagedMessage(rec) + (listIgnored.empty() ? "" : "; its " + listIgnored +
+                                                                             ", so only cgroups at runts' default placement /runts/" + id + " would be found"));
   if (rec.damage.empty() && handOff(o, rec, "delete", f)) return false;
   if (rec.unreliable()) addDefaultPlacement(rec);
   Status s = liveStatus(rec);

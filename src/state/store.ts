@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RuntsError } from '../errors';
 import { native } from '../native/binding';
-import type { StateRecord } from './record';
+import type { CgroupList, StateRecord } from './record';
 
 export const DEFAULT_ROOT = '/run/runts';
 
@@ -31,6 +31,11 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
 
 export function writeRecord(dir: string, record: StateRecord): void {
   writeFileAtomic(path.join(dir, 'state.json'), `${JSON.stringify(record)}\n`);
+}
+
+/** <dir>/cgroups, the cgroup list (see CgroupList), written atomically. */
+export function writeCgroupList(dir: string, list: CgroupList): void {
+  writeFileAtomic(path.join(dir, 'cgroups'), `${JSON.stringify(list)}\n`);
 }
 
 /**
