@@ -7,6 +7,7 @@
   #   runts-checker      the conformance suite's in-container checker
   "variables": {
     "common_sources": [
+      "addon/common/cgroup-list.cc",
       "addon/common/cgroupfs.cc",
       "addon/common/channel.cc",
       "addon/common/container.cc",

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "cgroup-list.h"
 #include "cgroupfs.h"
 #include "container.h"
 #include "fsutil.h"
@@ -300,42 +301,12 @@ void killEverything(const ContainerRecord& rec) {
   }
 }
 
-// create writes the container's cgroup list to cgroups.json before it makes
-// any cgroup, so that a container with its own linux.cgroupsPath is still
-// found when state.json is damaged or was never written. The file is as
-// untrusted as state.json: an entry is used only when it is a confined,
-// existing cgroup directory; anything else in the file is ignored.
-void addRecordedPlacement(ContainerRecord& rec) {
-  std::string text;
-  Failure ignored;
-  if (!readRegularFile(rec.stateDir + "/cgroups.json", kMaxDocumentBytes, true, text, ignored)) return;
-  json::Value list;
-  std::string error;
-  if (!json::parse(text, list, error) || !list.isArray()) return;
-  std::vector<std::string> dirs;
-  for (const json::Value& item : list.items) {
-    const json::Value* path = item.isObject() ? item.get("path") : nullptr;
-    const json::Value* created = item.isObject() ? item.get("created") : nullptr;
-    if (!path || !path->isString() || !created || created->type != json::Type::Bool) continue;
-    std::string why;
-    if (!pathExists(path->text) || !confinedCgroupDir(rec.layout(), path->text, why)) continue;
-    bool listed = false;
-    for (const auto& d : rec.cgroups) listed = listed || d.path == path->text;
-    if (!listed) rec.cgroups.push_back(CgroupDir{path->text, created->boolean});
-    dirs.push_back(path->text);
-  }
-  DefaultPlacement p = placementOfDirs(rec.layout(), dirs);
-  auto present = [](const std::string& file) { return !file.empty() && pathExists(file) ? file : std::string(); };
-  if (rec.procsFile.empty()) rec.procsFile = present(p.procsFile);
-  if (rec.freezerFile.empty()) rec.freezerFile = present(p.freezerFile);
-  if (rec.killFile.empty()) rec.killFile = present(p.killFile);
-}
-
 // A record that is damaged or missing cannot say where the container is:
-// look where create puts a container by default (/runts/<id>) as well. What
-// is found there is runts' own placement, so it is removed. A container with
-// its own linux.cgroupsPath is found only through the parts of its record
-// that are intact.
+// after the cgroup list (cgroup-list.h), look where create puts a container
+// by default (/runts/<id>) as well. What is found there is runts' own
+// placement, so it is removed. A container with its own linux.cgroupsPath
+// whose record and cgroup list are both damaged is found only through the
+// parts of its record that are intact.
 void addDefaultPlacement(ContainerRecord& rec) {
   DefaultPlacement p = defaultPlacement(rec.layout(), rec.id);
   for (const auto& dir : p.dirs) {
@@ -467,12 +438,14 @@ bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure
   if (!lock.acquire(dir, id, f)) return false;
   ContainerRecord rec;
   if (!loadRecordEvenDamaged(o.root, id, rec, f)) return false;
-  if (!rec.damage.empty() && !force) return plainFail(f, damagedMessage(rec));
+  // A record that cannot say where the container is: the cgroup list
+  // (written before any cgroup was made) says it, then the default placement.
+  std::string listIgnored = rec.unreliable() ? addCgroupList(rec) : "";
+  if (!rec.damage.empty() && !force)
+    return plainFail(f, damagedMessage(rec) + (listIgnored.empty() ? "" : "; its " + listIgnored +
+                                                                             ", so only cgroups at runts' default placement /runts/" + id + " would be found"));
   if (rec.damage.empty() && handOff(o, rec, "delete", f)) return false;
-  if (rec.unreliable()) {
-    addRecordedPlacement(rec);
-    addDefaultPlacement(rec);
-  }
+  if (rec.unreliable()) addDefaultPlacement(rec);
   Status s = liveStatus(rec);
   // Without a record, what is alive in the container's cgroups says whether it runs.
   if (rec.storedStatus.empty() && !cgroupMembers(rec).empty()) s = Status::Running;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/cgroup-list.h"
 #include "../common/cgroupfs.h"
 #include "../common/container.h"
 #include "../common/json.h"
@@ -442,6 +443,17 @@ Napi::Value CheckStateRecord(const Napi::CallbackInfo& info) {
   return damage.empty() ? env.Null() : Napi::String::New(env, damage);
 }
 
+// The cgroup list (<root>/<id>/cgroups) as delete reads it, confined to this
+// host's cgroup mounts: null, or why it would be ignored.
+Napi::Value CheckCgroupList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "checkCgroupList(id, text)");
+  runts::CgroupList list;
+  std::string damage = runts::cgroupListDamage(info[0].As<Napi::String>().Utf8Value(),
+                                               info[1].As<Napi::String>().Utf8Value(), runts::hostCgroupLayout(), list);
+  return damage.empty() ? env.Null() : Napi::String::New(env, damage);
+}
+
 // The cgroup v2 device filter (src/cgroups/devices-v2.ts), one system call step each.
 Napi::Value BpfLoadDeviceProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -494,6 +506,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("kill", Napi::Function::New(env, Kill));
   exports.Set("delete", Napi::Function::New(env, Delete));
+  exports.Set("checkCgroupList", Napi::Function::New(env, CheckCgroupList));
   exports.Set("pause", Napi::Function::New(env, Pause));
   exports.Set("resume", Napi::Function::New(env, Resume));
   exports.Set("processes", Napi::Function::New(env, Processes));

@@ -28,7 +28,7 @@ import { realHost, type HostProbe } from '../plan/host';
 import type { LaunchPlan } from '../plan/types';
 import { nativeSeccompCompiler } from '../seccomp/native';
 import { SPEC_VERSION } from '../config/version';
-import type { StateRecord } from '../state/record';
+import type { CgroupList, StateRecord } from '../state/record';
 import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writeCgroupList, writePidFile, writeRecord } from '../state/store';
 
 export interface CreateOptions {
@@ -240,6 +240,21 @@ function applyResources(p: Prepared, logger: Logger): void {
   }
 }
 
+/** The cgroup part of the record, for <dir>/cgroups. */
+function cgroupListOf(record: StateRecord): CgroupList {
+  const r = record.runts;
+  return { version: 1, id: record.id, cgroups: r.cgroups, procsFile: r.procsFile ?? '', killFile: r.killFile ?? '', freezerFile: r.freezerFile ?? '' };
+}
+
+/**
+ * The cgroup list first, then state.json: whichever of the two a crash or an
+ * attacker damages, delete --force still learns where the cgroups are.
+ */
+function writeRecords(dir: string, record: StateRecord): void {
+  writeCgroupList(dir, cgroupListOf(record));
+  writeRecord(dir, record);
+}
+
 function toPublicState(record: StateRecord, status: ContainerState['status']): ContainerState {
   const { runts: _private, ...rest } = record;
   return { ...rest, status };
@@ -256,8 +271,8 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
   let launched: LaunchResult | undefined;
   try {
     const record = baseRecord(p, opts.id, predicted);
-    writeCgroupList(dir, predicted);
-    writeRecord(dir, record);
+    // Before any cgroup exists, both say where they will be.
+    writeRecords(dir, record);
     testPoint('recorded');
     cgroups = createCgroups(p.placement);
     // cgroup.kill (Linux 5.14+) appears with the container's cgroup.
@@ -265,8 +280,7 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     if (killFile || cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
       record.runts.cgroups = cgroups;
       record.runts.killFile = killFile;
-      writeCgroupList(dir, cgroups);
-      writeRecord(dir, record);
+      writeRecords(dir, record);
     }
     // cgroup v2: the controllers delegated down to the container's cgroup.
     const subtree = enableSubtreeControllers(p.placement);

@@ -84,6 +84,8 @@ export interface NativeAddon {
   checkLaunchPlan(text: string): string | null;
   /** The native verbs' state record reader: null, or what is damaged (tests of the state contract). */
   checkStateRecord(id: string, text: string): string | null;
+  /** The cgroup list (<root>/<id>/cgroups) as delete reads it: null, or why delete would ignore it. */
+  checkCgroupList(id: string, text: string): string | null;
   /** Where delete looks for a container whose record is damaged: /runts/<id> in every hierarchy ("" for an absent file). */
   defaultCgroupPlacement(id: string): { dirs: string[]; procsFile: string; freezerFile: string; killFile: string };
   /** Compiles a SeccompDescription (as JSON) with libseccomp. */

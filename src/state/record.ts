@@ -24,3 +24,18 @@ export interface StateRecord extends Omit<ContainerState, 'status' | 'pid'> {
   pid: number;
   runts: RuntsPrivateState;
 }
+
+/**
+ * <root>/<id>/cgroups: the cgroup part of the record, written before any
+ * cgroup is made and kept in step with runts.cgroups. With state.json
+ * damaged or missing, the native delete finds the container's cgroups here
+ * (addon/common/cgroup-list.h). "" stands for a file there is none of.
+ */
+export interface CgroupList {
+  version: 1;
+  id: string;
+  cgroups: CreatedCgroup[];
+  procsFile: string;
+  killFile: string;
+  freezerFile: string;
+}

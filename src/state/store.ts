@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RuntsError } from '../errors';
 import { native } from '../native/binding';
-import type { StateRecord } from './record';
+import type { CgroupList, StateRecord } from './record';
 
 export const DEFAULT_ROOT = '/run/runts';
 
@@ -33,14 +33,9 @@ export function writeRecord(dir: string, record: StateRecord): void {
   writeFileAtomic(path.join(dir, 'state.json'), `${JSON.stringify(record)}\n`);
 }
 
-/**
- * cgroups.json: the container's cgroup directories, written before any is
- * made. delete --force reads it when state.json is damaged, so that a
- * container with its own linux.cgroupsPath is found and removed all the same
- * (the native delete confines every path in it, as those of state.json).
- */
-export function writeCgroupList(dir: string, cgroups: readonly { path: string; created: boolean }[]): void {
-  writeFileAtomic(path.join(dir, 'cgroups.json'), `${JSON.stringify(cgroups)}\n`);
+/** <dir>/cgroups, the cgroup list (see CgroupList), written atomically. */
+export function writeCgroupList(dir: string, list: CgroupList): void {
+  writeFileAtomic(path.join(dir, 'cgroups'), `${JSON.stringify(list)}\n`);
 }
 
 /**
