@@ -18,6 +18,9 @@ export type { DeleteOptions, KillOptions, RootOption } from './container/operati
 export { containerEvents as events, containerStats as stats, ContainerEventStream } from './container/events';
 export type { ContainerEvent, ContainerStats, EventsOptions, EventStreamOptions } from './container/events';
 export { runContainer as run } from './container/run';
+export { updateContainer as update, updateContainer } from './container/update';
+export type { UpdateOptions, UpdateResult } from './container/update';
+export type { LinuxResources } from './cgroups/resources';
 export type { RunOptions, RunResult } from './container/run';
 export { defaultConfig } from './config/defaults';
 export { features } from './features';

@@ -207,7 +207,13 @@ bool EventsStream::open(const VerbOptions& o, const std::string& id, const std::
   }
   // v2 has no notification of its own: memory.events changes (an inotify
   // IN_MODIFY) and its oom_kill counter says whether a process was killed.
-  if (!cgroupValueByKey(dir + "/memory.events", "oom_kill", oomKills_, f)) return false;
+  if (!cgroupValueByKey(dir + "/memory.events", "oom_kill", oomKills_, f)) {
+    if (f.err == ENOENT)
+      return plainFail(f, "container \"" + id + "\" has no memory controller in its cgroup " + dir +
+                              " (no memory.events) to watch for OOM kills (`runts events --stats " + id +
+                              "` shows its statistics)");
+    return false;
+  }
   oomFd_ = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (oomFd_ < 0) return sysFail(f, "inotify_init1 for OOM notifications");
   std::string events = dir + "/memory.events", cgroupEvents = dir + "/cgroup.events";

@@ -85,6 +85,13 @@ describe('cgroup placement', () => {
     expect(placeContainer(layout, 'mine/c3', 'c3').dirs[0]?.dir).toBe('/sys/fs/cgroup/cpu/mine/c3');
   });
 
+  it('puts a relative cgroupsPath beside its own cgroup on v2, where its own has processes', () => {
+    const v2 = detectLayout('40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/engine/runts.scope\n');
+    expect(placeContainer(v2, 'pod/c4', 'c4').dirs[0]?.dir).toBe('/sys/fs/cgroup/engine/pod/c4');
+    const atRoot = detectLayout('40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/\n');
+    expect(placeContainer(atRoot, 'pod/c4', 'c4').dirs[0]?.dir).toBe('/sys/fs/cgroup/pod/c4');
+  });
+
   it('refuses paths that escape or name the root', () => {
     expect(() => placeContainer(layout, '../up', 'x')).toThrow(RuntsError);
     expect(() => placeContainer(layout, '/', 'x')).toThrow(/root cgroup/);

@@ -694,3 +694,29 @@ describe('update', () => {
     expect(() => placementFromRecord('x', [{ path: '/sys/fs/cgroup/memory' }], layout)).toThrow(/hierarchy's root/);
   });
 });
+
+describe('hostile shapes', () => {
+  // A small deterministic generator of JSON values of every shape.
+  let seed = 42;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const values = (): unknown[] => [null, true, -1, 0, 1.5, -(2 ** 63), 2 ** 64, 'x', '0-1', [], {}, [{}], { a: 1 }, [1, 'x', null]];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const keys = ['memory', 'cpu', 'pids', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified', 'devices', 'limit', 'swap', 'shares', 'quota', 'weightDevice', 'throttleReadBpsDevice', 'priorities', 'pageSize', 'major', 'minor', 'rate', 'weight', 'name'];
+  function value(depth: number): unknown {
+    if (depth > 3 || rnd() < 0.4) return pick(values());
+    if (rnd() < 0.3) return Array.from({ length: Math.floor(rnd() * 3) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(keys), value(depth + 1)]));
+  }
+
+  it('never throws, and plans what it keeps without throwing', () => {
+    for (let i = 0; i < 3000; i++) {
+      const raw = value(0);
+      for (const host of [HYBRID, V2]) {
+        for (const types of [true, false]) {
+          const r = resourceProblems(raw, 'linux.resources', host, { types });
+          planResources(r.resources, host.mode === 'v2' ? 2 : 1, { base: 'linux.resources', probe: probe() });
+        }
+      }
+    }
+  });
+});
