@@ -42,6 +42,7 @@
       "type": "executable",
       "sources": [
         "<@(common_sources)",
+        "addon/init/cgroup-mounts.cc",
         "addon/init/console.cc",
         "addon/init/lsm.cc",
         "addon/init/main.cc",

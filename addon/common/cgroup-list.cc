@@ -50,24 +50,6 @@ bool readDirs(const json::Value& list, const CgroupLayout& layout, CgroupList& o
   return true;
 }
 
-bool isFileOf(const CgroupList& list, const std::string& file, std::initializer_list<const char*> names) {
-  for (const auto& d : list.cgroups)
-    for (const char* n : names)
-      if (file == d.path + "/" + n) return true;
-  return false;
-}
-
-// A cgroup file: "" (none) or one of the listed cgroups' own.
-bool readCgroupFile(const json::Value& doc, const char* key, std::initializer_list<const char*> names, CgroupList& list,
-              std::string& out, Problem& p) {
-  const json::Value* v = doc.get(key);
-  if (!v->isString()) return p(key, "is not a string");
-  if (!v->text.empty() && !isFileOf(list, v->text, names))
-    return p(std::string(key) + " " + quoted(v->text), "is not a file of the listed cgroups");
-  out = v->text;
-  return true;
-}
-
 }  // namespace
 
 std::string cgroupListDamage(const std::string& id, const std::string& text, const CgroupLayout& layout, CgroupList& out) {
@@ -80,7 +62,7 @@ std::string cgroupListDamage(const std::string& id, const std::string& text, con
     p("the list", "is not a JSON object");
     return p.text;
   }
-  bool ok = exactMembers(doc, "", {"version", "id", "cgroups", "procsFile", "killFile", "freezerFile"}, p);
+  bool ok = exactMembers(doc, "", {"version", "id", "cgroups"}, p);
   if (ok) {
     const json::Value* version = doc.get("version");
     const json::Value* listId = doc.get("id");
@@ -88,16 +70,13 @@ std::string cgroupListDamage(const std::string& id, const std::string& text, con
     else if (!listId->isString()) ok = p("id", "is not a string");
     else if (listId->text != id) ok = p("id " + quoted(listId->text), "is not the container's id");
   }
-  ok = ok && readDirs(*doc.get("cgroups"), layout, out, p) &&
-       readCgroupFile(doc, "procsFile", {"cgroup.procs"}, out, out.procsFile, p) &&
-       readCgroupFile(doc, "killFile", {"cgroup.kill"}, out, out.killFile, p) &&
-       readCgroupFile(doc, "freezerFile", {"cgroup.freeze", "freezer.state"}, out, out.freezerFile, p);
+  ok = ok && readDirs(*doc.get("cgroups"), layout, out, p);
   if (!ok) out = CgroupList{};
   return p.text;
 }
 
 std::string addCgroupList(ContainerRecord& rec) {
-  std::string path = rec.stateDir + "/cgroups";
+  std::string path = rec.stateDir + "/cgroups.json";
   std::string text;
   Failure f;
   if (!readRegularFile(path, kMaxCgroupListBytes, true, text, f)) {
@@ -107,14 +86,20 @@ std::string addCgroupList(ContainerRecord& rec) {
   CgroupList list;
   std::string damage = cgroupListDamage(rec.id, text, rec.layout(), list);
   if (!damage.empty()) return "cgroup list " + path + " was ignored: " + damage;
+  std::vector<std::string> dirs;
   for (const auto& d : list.cgroups) {
     bool listed = false;
     for (const auto& have : rec.cgroups) listed = listed || have.path == d.path;
     if (!listed) rec.cgroups.push_back(d);
+    dirs.push_back(d.path);
   }
-  if (rec.procsFile.empty()) rec.procsFile = list.procsFile;
-  if (rec.killFile.empty()) rec.killFile = list.killFile;
-  if (rec.freezerFile.empty()) rec.freezerFile = list.freezerFile;
+  // The files placement.ts would have chosen for these directories, where
+  // they exist (a create killed before its mkdir left none).
+  DefaultPlacement p = placementOfDirs(rec.layout(), dirs);
+  auto present = [](const std::string& file) { return !file.empty() && pathExists(file) ? file : std::string(); };
+  if (rec.procsFile.empty()) rec.procsFile = present(p.procsFile);
+  if (rec.freezerFile.empty()) rec.freezerFile = present(p.freezerFile);
+  if (rec.killFile.empty()) rec.killFile = present(p.killFile);
   return "";
 }
 

@@ -240,10 +240,9 @@ function applyResources(p: Prepared, logger: Logger): void {
   }
 }
 
-/** The cgroup part of the record, for <dir>/cgroups. */
+/** The cgroup part of the record, for <dir>/cgroups.json. */
 function cgroupListOf(record: StateRecord): CgroupList {
-  const r = record.runts;
-  return { version: 1, id: record.id, cgroups: r.cgroups, procsFile: r.procsFile ?? '', killFile: r.killFile ?? '', freezerFile: r.freezerFile ?? '' };
+  return { version: 1, id: record.id, cgroups: record.runts.cgroups };
 }
 
 /**
@@ -277,10 +276,13 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     cgroups = createCgroups(p.placement);
     // cgroup.kill (Linux 5.14+) appears with the container's cgroup.
     const killFile = p.placement.killFile && existsSync(p.placement.killFile) ? p.placement.killFile : undefined;
-    if (killFile || cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
+    // Only a raced directory changes the list (it is not runts' to remove).
+    const raced = cgroups.some((c, i) => c.created !== predicted[i]?.created);
+    if (killFile || raced) {
       record.runts.cgroups = cgroups;
       record.runts.killFile = killFile;
-      writeRecords(dir, record);
+      if (raced) writeCgroupList(dir, cgroupListOf(record));
+      writeRecord(dir, record);
     }
     // cgroup v2: the controllers delegated down to the container's cgroup.
     const subtree = enableSubtreeControllers(p.placement);

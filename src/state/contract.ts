@@ -33,18 +33,15 @@ export const STATE_RECORD = object({
 const recordMatchesContract: Equal<StateRecord, Infer<typeof STATE_RECORD>> = true;
 void recordMatchesContract;
 
-// <root>/<id>/cgroups, the cgroup list delete falls back on when state.json
-// is damaged (src/state/record.ts CgroupList). Every field is required: the
-// reader (addon/common/cgroup-list.cc) ignores a list that is not exactly
-// this, or whose paths are not confined to the host's cgroup mounts;
-// test/unit/cgroup-list.test.ts checks it.
+// <root>/<id>/cgroups.json, the cgroup list delete falls back on when
+// state.json is damaged (src/state/record.ts CgroupList). Every field is
+// required: the reader (addon/common/cgroup-list.cc) ignores a list that is
+// not exactly this, or whose paths are not confined to the host's cgroup
+// mounts; test/unit/cgroup-list.test.ts checks it.
 export const CGROUP_LIST = object({
   version: literal(1),
   id: str,
   cgroups: array(object({ path: str, created: bool })),
-  procsFile: str,
-  killFile: str,
-  freezerFile: str,
 });
 
 const listMatchesContract: Equal<CgroupList, Infer<typeof CGROUP_LIST>> = true;

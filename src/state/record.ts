@@ -26,16 +26,14 @@ export interface StateRecord extends Omit<ContainerState, 'status' | 'pid'> {
 }
 
 /**
- * <root>/<id>/cgroups: the cgroup part of the record, written before any
- * cgroup is made and kept in step with runts.cgroups. With state.json
- * damaged or missing, the native delete finds the container's cgroups here
- * (addon/common/cgroup-list.h). "" stands for a file there is none of.
+ * <root>/<id>/cgroups.json: the container's cgroups, written before any is
+ * made and kept in step with runts.cgroups. With state.json damaged or
+ * missing, the native delete finds the container's cgroups here
+ * (addon/common/cgroup-list.h), and derives the procs, freezer and kill
+ * files from them as placement.ts chooses them.
  */
 export interface CgroupList {
   version: 1;
   id: string;
   cgroups: CreatedCgroup[];
-  procsFile: string;
-  killFile: string;
-  freezerFile: string;
 }

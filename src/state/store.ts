@@ -33,9 +33,15 @@ export function writeRecord(dir: string, record: StateRecord): void {
   writeFileAtomic(path.join(dir, 'state.json'), `${JSON.stringify(record)}\n`);
 }
 
-/** <dir>/cgroups, the cgroup list (see CgroupList), written atomically. */
+/**
+ * cgroups.json: the container's cgroup list (see CgroupList), written before
+ * any cgroup is made. delete --force reads it when state.json is damaged, so
+ * that a container with its own linux.cgroupsPath is found and removed all
+ * the same (the native reader takes it only whole and confined, as
+ * state.json's paths: addon/common/cgroup-list.h).
+ */
 export function writeCgroupList(dir: string, list: CgroupList): void {
-  writeFileAtomic(path.join(dir, 'cgroups'), `${JSON.stringify(list)}\n`);
+  writeFileAtomic(path.join(dir, 'cgroups.json'), `${JSON.stringify(list)}\n`);
 }
 
 /**

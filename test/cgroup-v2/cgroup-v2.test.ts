@@ -1,7 +1,7 @@
 // Runs inside a pure cgroup v2 VM (scripts/cgroup-v2-vm.sh, started by
 // test/integration/cgroup-v2-vm.test.ts): the v2 side of cgroup placement.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hostLayout } from '../../src/cgroups/layout';
@@ -205,6 +205,69 @@ describe.skipIf(!isRoot || !onV2)('cgroup v2: pause and resume', () => {
     expect(runts(['pause', b]).code).toBe(0);
     expect(runts(['delete', '--force', b])).toMatchObject({ code: 0, stderr: '' });
     expect(traces(b)).toEqual([]);
+  });
+});
+
+// A relative linux.cgroupsPath on pure v2, as runc's fs2 driver places it:
+// beside runts' own cgroup (under its parent), because runts' own cgroup has
+// processes and the no-internal-process rule would keep a child of it from
+// taking any limit.
+describe.skipIf(!isRoot || !onV2)('cgroup v2: relative cgroupsPath', () => {
+  let sb: Sandbox;
+  const parent = `/sys/fs/cgroup/runts-test-own-${process.pid}`;
+  beforeEach(() => {
+    sb = new Sandbox();
+    mkdirSync(`${parent}/leaf`, { recursive: true });
+  });
+  afterEach(() => {
+    sb.cleanup();
+    for (const d of [`${parent}/leaf`, parent]) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // a container left in it: sb.cleanup() removed the containers, so this is a failure the test shows
+      }
+    }
+  });
+
+  /**
+   * runts started from a shell that first moved itself into <parent>/leaf.
+   * Output goes to files: the container inherits it and outlives create.
+   */
+  const fromLeaf = (args: string[]) => {
+    const out = path.join(sb.dir, 'leaf.out');
+    const err = path.join(sb.dir, 'leaf.err');
+    const fds = [openSync(out, 'w'), openSync(err, 'w')];
+    try {
+      const r = spawnSync('sh', ['-c', `echo $$ > ${parent}/leaf/cgroup.procs && exec "$@"`, 'sh', RUNTS, '--root', ROOT, ...args], {
+        stdio: ['ignore', fds[0]!, fds[1]!],
+        timeout: 30_000,
+      });
+      return { status: r.status, out, stderr: readFileSync(err, 'utf8') };
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
+  };
+
+  it('goes under the parent of runts\' own cgroup, takes its limits there, and shows them inside', () => {
+    const id = sb.id('rel');
+    const bundle = sb.bundle(id, ['sh', '-c', 'cat /proc/self/cgroup /sys/fs/cgroup/pids.max'], (c) => {
+      c.linux!.cgroupsPath = `rel-${id}`;
+      c.linux!.resources = { pids: { limit: 33 } };
+    });
+    const created = fromLeaf(['create', '-b', bundle, id]);
+    expect(created.status, created.stderr).toBe(0);
+    const pid = JSON.parse(runts(['state', id]).stdout).pid as number;
+    const name = path.basename(parent);
+    expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toBe(`0::/${name}/rel-${id}\n`);
+    expect(readFileSync(`${parent}/rel-${id}/pids.max`, 'utf8')).toBe('33\n');
+    expect(existsSync(`${parent}/leaf/rel-${id}`)).toBe(false);
+    expect(runts(['start', id]).code).toBe(0);
+    waitFor(() => JSON.parse(runts(['state', id]).stdout).status === 'stopped');
+    // Inside: its own cgroup as the root of the namespace, with its limit.
+    expect(readFileSync(created.out, 'utf8')).toBe('0::/\n33\n');
+    expect(runts(['delete', id]).code).toBe(0);
+    expect(existsSync(`${parent}/rel-${id}`)).toBe(false);
   });
 });
 

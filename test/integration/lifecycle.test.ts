@@ -137,18 +137,18 @@ describe.skipIf(!isRoot)('lifecycle', () => {
     expect(traces(id)).toEqual([]);
   });
 
-  it('places the container in /runts/<id> by default and removes it at delete', () => {
+  it('places the container in /runts/<id> by default, in every hierarchy of the host, and removes it at delete', () => {
     const id = sb.id();
     const bundle = sb.bundle(id, ['sleep', '60'], (c) => delete c.linux!.cgroupsPath);
     expect(runts(['create', '-b', bundle, id]).code).toBe(0);
     const pid = JSON.parse(runts(['state', id]).stdout).pid;
-    // Every hierarchy of this host's layout, whichever it is (v1, v2, hybrid).
+    // Where the layout (v1, v2 or hybrid) says the container's cgroups are.
     const layout = hostLayout();
     const dirs = placeContainer(layout, undefined, id).dirs;
     expect(dirs.length).toBe(layout.hierarchies.length);
     const own = parseProcCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
     for (const d of dirs) {
-      expect(own.get(d.hierarchy), d.hierarchy).toBe(`/runts/${id}`);
+      expect(own.get(d.hierarchy), d.hierarchy || 'unified').toBe(`/runts/${id}`);
       expect(existsSync(d.dir), d.dir).toBe(true);
     }
     expect(runts(['delete', '--force', id]).code).toBe(0);

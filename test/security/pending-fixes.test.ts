@@ -229,7 +229,7 @@ describe('pending: config.json from a FIFO or /dev/zero', () => {
 // disk) failed and left the container's process and cgroups behind; with its
 // own linux.cgroupsPath (as here, /runts-test/<id>) nothing else on disk said
 // where its cgroups were. create now writes the cgroup list
-// (<root>/<id>/cgroups) before it makes any cgroup, and delete reads it.
+// (<root>/<id>/cgroups.json) before it makes any cgroup, and delete reads it.
 describe('pending: delete --force with a damaged state.json', () => {
   let sb: Sandbox;
   const started: { pid: number; cgroups: string[]; dir: string }[] = [];

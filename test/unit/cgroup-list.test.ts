@@ -1,4 +1,4 @@
-// The cgroup list (<root>/<id>/cgroups, src/state/contract.ts CGROUP_LIST)
+// The cgroup list (<root>/<id>/cgroups.json, src/state/contract.ts CGROUP_LIST)
 // against the native reader (addon/common/cgroup-list.cc): the list create
 // writes is taken; a field missing, mistyped or unknown, another
 // container's id, or a path outside this host's cgroup mounts makes the
@@ -27,14 +27,7 @@ const cgroup = `${mount}/runts-list-test/${ID}`;
 const isRoot = process.getuid?.() === 0;
 
 function fullList(): Record<string, Json> {
-  const list: CgroupList = {
-    version: 1,
-    id: ID,
-    cgroups: [{ path: cgroup, created: true }],
-    procsFile: `${cgroup}/cgroup.procs`,
-    killFile: `${cgroup}/cgroup.kill`,
-    freezerFile: `${cgroup}/freezer.state`,
-  };
+  const list: CgroupList = { version: 1, id: ID, cgroups: [{ path: cgroup, created: true }] };
   return JSON.parse(JSON.stringify(list)) as Record<string, Json>;
 }
 
@@ -44,10 +37,9 @@ describe('cgroup list contract', () => {
   const list = fullList();
   const all = sites(CGROUP_LIST, list);
 
-  it('the reader takes the list create writes, with and without cgroup files', () => {
+  it('the reader takes the list create writes', () => {
     expect(check(list)).toBeNull();
-    expect(check({ ...list, procsFile: '', killFile: '', freezerFile: '' })).toBeNull();
-    expect(check({ ...list, cgroups: [], procsFile: '', killFile: '', freezerFile: '' })).toBeNull();
+    expect(check({ ...list, cgroups: [] })).toBeNull();
   });
 
   it('the sample list exercises every field of the contract', () => {
@@ -116,7 +108,7 @@ describe('cgroup list paths are never trusted beyond confinement', () => {
   it.skipIf(!own)("runts' own cgroup or one above it: the list is ignored", () => {
     const h = own!;
     for (const p of [path.join(h.mountPoint, h.ownPath), path.join(h.mountPoint, h.ownPath.split('/')[1]!)]) {
-      expect(check({ ...fullList(), cgroups: [{ path: p, created: true }], procsFile: '', killFile: '', freezerFile: '' })).toMatch(
+      expect(check({ ...fullList(), cgroups: [{ path: p, created: true }] })).toMatch(
         /holds runts' own process/,
       );
     }
@@ -127,22 +119,12 @@ describe('cgroup list paths are never trusted beyond confinement', () => {
     mkdirSync(base);
     try {
       const file = path.join(base, 'cgroup.procs');
-      expect(check({ ...fullList(), cgroups: [{ path: file, created: true }], procsFile: '', killFile: '', freezerFile: '' })).toMatch(
+      expect(check({ ...fullList(), cgroups: [{ path: file, created: true }] })).toMatch(
         /is not a directory/,
       );
     } finally {
       rmdirSync(base);
     }
-  });
-
-  it.each([
-    ['procsFile', '/sys/fs/cgroup/cgroup.procs'],
-    ['procsFile', `${cgroup}/cgroup.kill`],
-    ['killFile', `${cgroup}/cgroup.procs`],
-    ['freezerFile', '/etc/passwd'],
-    ['freezerFile', `${cgroup}/../x/freezer.state`],
-  ] as const)('%s %s that is not a file of the listed cgroups: the list is ignored', (field, value) => {
-    expect(check({ ...fullList(), [field]: value })).toBe(`${field} ${JSON.stringify(value)} is not a file of the listed cgroups`);
   });
 });
 
@@ -182,7 +164,7 @@ describe.skipIf(!isRoot)('delete --force finds the cgroups of a damaged record t
   function stateDir(id: string, dirs: string[], created = true): string {
     const dir = path.join(root, id);
     mkdirSync(dir);
-    writeCgroupList(dir, { version: 1, id, cgroups: dirs.map((p) => ({ path: p, created })), procsFile: `${dirs[0]}/cgroup.procs`, killFile: '', freezerFile: '' });
+    writeCgroupList(dir, { version: 1, id, cgroups: dirs.map((p) => ({ path: p, created })) });
     writeFileSync(path.join(dir, 'state.json'), 'this is not JSON');
     return dir;
   }
@@ -206,6 +188,21 @@ describe.skipIf(!isRoot)('delete --force finds the cgroups of a damaged record t
     expect(native().procStartTime(pid)).toBeNull();
   });
 
+  it('a frozen container is thawed through the freezer file derived from the list, and dies', () => {
+    const id = 'list-frozen';
+    const dirs = cgroups(id);
+    stateDir(id, dirs);
+    const child = spawnSync('sh', ['-c', `sleep 60 >/dev/null 2>&1 & echo $!`], { encoding: 'utf8' });
+    const pid = Number(child.stdout.trim());
+    sleepers.push(pid);
+    for (const d of dirs) writeFileSync(path.join(d, 'cgroup.procs'), String(pid));
+    const placement = placeContainer(layout, `/runts-unit-list-${process.pid}/${id}`, id);
+    const freezer = placement.freezerFile!;
+    writeFileSync(freezer, freezer.endsWith('cgroup.freeze') ? '1' : 'FROZEN');
+    native().delete(root, id, true);
+    for (const d of dirs) expect(existsSync(d)).toBe(false);
+  });
+
   it('a missing state.json (a create killed after the list): the list is used too', () => {
     const id = 'list-half';
     const dirs = cgroups(id);
@@ -225,7 +222,8 @@ describe.skipIf(!isRoot)('delete --force finds the cgroups of a damaged record t
   });
 
   it.each([
-    ['damaged', (file: string, dirs: string[]) => writeFileSync(file, JSON.stringify({ version: 1, id: 'list-bad', cgroups: dirs.map((p) => ({ path: p, created: true })) }))],
+    ['damaged', (file: string, dirs: string[]) => writeFileSync(file, JSON.stringify({ version: 1, id: 'list-bad', cgroups: dirs.map((p) => ({ path: p, created: true })), extra: 1 }))],
+    ['an array (not what runts writes)', (file: string, dirs: string[]) => writeFileSync(file, JSON.stringify(dirs.map((p) => ({ path: p, created: true }))))],
     ['a symlink', (file: string) => {
       const real = `${file}.real`;
       writeFileSync(real, '{}');
@@ -236,10 +234,10 @@ describe.skipIf(!isRoot)('delete --force finds the cgroups of a damaged record t
     const id = 'list-bad';
     const dirs = cgroups(id);
     const dir = stateDir(id, dirs);
-    rmSync(path.join(dir, 'cgroups'));
-    spoil(path.join(dir, 'cgroups'), dirs);
+    rmSync(path.join(dir, 'cgroups.json'));
+    spoil(path.join(dir, 'cgroups.json'), dirs);
     expect(() => native().delete(root, id, false)).toThrow(
-      new RegExp(`its cgroup list ${dir}/cgroups was ignored: .*, so only cgroups at runts' default placement /runts/${id} would be found`),
+      new RegExp(`its cgroup list ${dir}/cgroups\\.json was ignored: .*, so only cgroups at runts' default placement /runts/${id} would be found`),
     );
     native().delete(root, id, true);
     expect(existsSync(dir)).toBe(false);
