@@ -7,6 +7,7 @@
   #   runts-checker      the conformance suite's in-container checker
   "variables": {
     "common_sources": [
+      "addon/common/cgroup-list.cc",
       "addon/common/cgroupfs.cc",
       "addon/common/channel.cc",
       "addon/common/container.cc",
@@ -14,16 +15,19 @@
       "addon/common/fsutil.cc",
       "addon/common/json.cc",
       "addon/common/proc.cc",
+      "addon/common/ps-table.cc",
       "addon/common/signals.cc",
       "addon/common/strict-reader.cc",
       "addon/common/verbs.cc"
     ],
+    # `events` (stats and OOM watch): the launcher and the addon, not runts-init.
+    "events_sources": ["addon/common/cgroup-stats.cc", "addon/common/events.cc"],
     "native_cflags": ["-std=gnu++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-exceptions", "-fno-rtti"]
   },
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/events-binding.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # libseccomp compiles linux.seccomp at create time; runts-init only
       # loads the exported program and does not link it.
@@ -38,6 +42,7 @@
       "type": "executable",
       "sources": [
         "<@(common_sources)",
+        "addon/init/cgroup-mounts.cc",
         "addon/init/console.cc",
         "addon/init/lsm.cc",
         "addon/init/main.cc",
@@ -55,7 +60,7 @@
     {
       "target_name": "runts",
       "type": "executable",
-      "sources": ["<@(common_sources)", "addon/launcher/main.cc"],
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/launcher/main.cc", "addon/launcher/ps-exec.cc"],
       "defines": ["RUNTS_NODE_PATH=\"<!(node -p process.execPath)\""],
       "cflags_cc": ["<@(native_cflags)", "-O2", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

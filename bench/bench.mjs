@@ -10,8 +10,14 @@
 //   state  the state verb of a created container
 //   create the create verb alone
 //   memory PSS of a created, not yet started container (its waiting process)
-// Usage: npm run bench -- [--rounds N] [--json FILE]
-import { execFileSync, spawnSync } from 'node:child_process';
+//   verbs  pause+resume, update --memory 64m, events --stats, ps --format json
+//          of one running container (`sleep 1000`) per runtime
+//   par100 100 creates spawned at once (as an engine's process pool would),
+//          then 100 deletes at once: wall time of each batch
+// A verb a runtime fails prints "n/a (<first line of its error>)".
+// Usage: npm run bench -- [--rounds N] [--verb-rounds N] [--par N] [--par-rounds N]
+//                         [--quick] [--id-prefix P] [--json FILE]
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +28,14 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : dflt;
 };
-const ROUNDS = Number(opt('--rounds', '30'));
+const QUICK = args.includes('--quick');
+const ROUNDS = Number(opt('--rounds', QUICK ? '10' : '30'));
+// The verbs of a running container and the parallel batches are slower or
+// heavier than the cycle: fewer rounds keep the whole run near 3 minutes.
+const VERB_ROUNDS = Number(opt('--verb-rounds', QUICK ? '5' : '15'));
+const PAR = Number(opt('--par', '100'));
+const PAR_ROUNDS = Number(opt('--par-rounds', QUICK ? '1' : '3'));
+const ID_PREFIX = opt('--id-prefix', 'bench');
 const IDLE_MS = Number(opt('--idle-ms', '150'));
 const WARMUP = 3;
 
@@ -33,6 +46,12 @@ execFileSync(path.join(root, 'scripts/make-bundle.sh'), [bundle, '/bin/true'], {
 // `runc spec` writes; the rest is `runts spec`'s default config.
 const configFile = path.join(bundle, 'config.json');
 writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), ociVersion: '1.0.2-dev' }, null, 2));
+// A second bundle whose process keeps running, for the verbs of a running
+// container; no terminal, as the first.
+const sleepBundle = path.join(work, 'sleep-bundle');
+execFileSync(path.join(root, 'scripts/make-bundle.sh'), [sleepBundle, 'sleep', '1000'], { stdio: ['ignore', 'ignore', 'inherit'] });
+const sleepConfig = path.join(sleepBundle, 'config.json');
+writeFileSync(sleepConfig, JSON.stringify({ ...JSON.parse(readFileSync(sleepConfig, 'utf8')), ociVersion: '1.0.2-dev' }, null, 2));
 // Plain environment for every runtime; runts is also measured with this
 // machine's NODE_EXTRA_CA_CERTS, which it must not pay for.
 const baseEnv = { ...process.env };
@@ -83,7 +102,7 @@ function waitExit(pid) {
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function cycle(rt) {
-  const id = `bench-${rt.name.replace(/\W/g, '')}-${++counter}`;
+  const id = `${ID_PREFIX}-${rt.name.replace(/\W/g, '')}-${++counter}`;
   const pidFile = path.join(work, `${id}.pid`);
   const t0 = now();
   run(rt, ['create', '--bundle', bundle, '--pid-file', pidFile, id]);
@@ -95,7 +114,7 @@ function cycle(rt) {
 }
 
 function createOnly(rt) {
-  const id = `bench-c-${rt.name.replace(/\W/g, '')}-${++counter}`;
+  const id = `${ID_PREFIX}-c-${rt.name.replace(/\W/g, '')}-${++counter}`;
   const t0 = now();
   run(rt, ['create', '--bundle', bundle, id]);
   const t = now() - t0;
@@ -134,7 +153,65 @@ const runtsParents = () => readdirSync('/sys/fs/cgroup').map((h) => path.join('/
 const parentsBefore = new Set(runtsParents().filter((d) => existsSync(d)));
 
 const results = {};
-for (const rt of available) results[rt.name] = { cold: [], cycle: [], create: [], state: [], pss: [] };
+const VERBS = {
+  pause: (id) => [['pause', id], ['resume', id]],
+  update: (id) => [['update', '--memory', '64m', id]],
+  events: (id) => [['events', '--stats', id]],
+  ps: (id) => [['ps', '--format', 'json', id]],
+};
+for (const rt of available) {
+  results[rt.name] = { cold: [], cycle: [], create: [], state: [], pss: [], parCreate: [], parDelete: [] };
+  for (const v of Object.keys(VERBS)) results[rt.name][v] = [];
+}
+// Why a section could not be measured for a runtime: shown as n/a (...).
+const failures = {};
+for (const rt of available) failures[rt.name] = {};
+const firstLine = (e) => String(e instanceof Error ? e.message : e).split('\n').find((l) => l.trim()) ?? String(e);
+
+// One command without waiting in line: resolves to null or the failure text.
+// Its stderr goes to a file, not a pipe: a created container inherits it and
+// would hold a pipe open until it exits.
+let asyncCounter = 0;
+function runAsync(rt, verbArgs) {
+  const errFile = path.join(work, `async-${++asyncCounter}.err`);
+  const fd = openSync(errFile, 'w');
+  return new Promise((resolve) => {
+    const child = spawn(rt.bin, ['--root', rt.root, ...verbArgs], { env: rt.env, stdio: ['ignore', 'ignore', fd] });
+    closeSync(fd);
+    const text = () => {
+      const t = readFileSync(errFile, 'utf8');
+      rmSync(errFile, { force: true });
+      return t;
+    };
+    child.on('error', (e) => resolve(`${rt.name} ${verbArgs[0]}: ${e.message}`));
+    child.on('exit', (code) => {
+      const err = text();
+      resolve(code === 0 ? null : `${rt.name} ${verbArgs.join(' ')}: ${err || `exit ${code}`}`);
+    });
+  });
+}
+
+// PAR creates all spawned at once, then PAR deletes all at once.
+async function parallel(rt, round) {
+  const ids = Array.from({ length: PAR }, (_, i) => `${ID_PREFIX}-p-${rt.name.replace(/\W/g, '')}-${round}-${i}`);
+  try {
+    let t0 = now();
+    const created = await Promise.all(ids.map((id) => runAsync(rt, ['create', '--bundle', bundle, id])));
+    const tCreate = now() - t0;
+    t0 = now();
+    const deleted = await Promise.all(ids.map((id) => runAsync(rt, ['delete', '--force', id])));
+    const tDelete = now() - t0;
+    const cErr = created.find((e) => e !== null);
+    const dErr = deleted.find((e) => e !== null);
+    if (cErr) failures[rt.name].parCreate ??= firstLine(cErr);
+    else results[rt.name].parCreate.push(tCreate);
+    if (dErr) failures[rt.name].parDelete ??= firstLine(dErr);
+    else results[rt.name].parDelete.push(tDelete);
+  } finally {
+    // A failed create or delete leaves no container behind.
+    await Promise.all(ids.map((id) => runAsync(rt, ['delete', '--force', id])));
+  }
+}
 
 try {
   // Warm up each runtime (page cache, first-run effects), not measured.
@@ -152,7 +229,7 @@ try {
   // state and memory of one created container per runtime.
   const created = {};
   for (const rt of available) {
-    const id = `bench-s-${rt.name.replace(/\W/g, '')}`;
+    const id = `${ID_PREFIX}-s-${rt.name.replace(/\W/g, '')}`;
     const pidFile = path.join(work, `${id}.pid`);
     run(rt, ['create', '--bundle', bundle, '--pid-file', pidFile, id]);
     created[rt.name] = { id, pid: Number(readFileSync(pidFile, 'utf8')) };
@@ -166,6 +243,40 @@ try {
   }
   for (const rt of available) results[rt.name].pss.push(pss(created[rt.name].pid));
   for (const rt of available) run(rt, ['delete', '--force', created[rt.name].id]);
+
+  // The verbs of one running container per runtime.
+  const running = {};
+  for (const rt of available) {
+    const id = `${ID_PREFIX}-r-${rt.name.replace(/\W/g, '')}`;
+    try {
+      run(rt, ['create', '--bundle', sleepBundle, id]);
+      run(rt, ['start', id]);
+      running[rt.name] = id;
+    } catch (e) {
+      for (const v of Object.keys(VERBS)) failures[rt.name][v] = firstLine(e);
+    }
+  }
+  for (const [verb, cmds] of Object.entries(VERBS)) {
+    for (let i = 0; i < VERB_ROUNDS; i++) {
+      for (const rt of rotate(available, i)) {
+        const id = running[rt.name];
+        if (id === undefined || failures[rt.name][verb] !== undefined) continue;
+        try {
+          const t0 = now();
+          for (const c of cmds(id)) run(rt, c);
+          results[rt.name][verb].push(now() - t0);
+        } catch (e) {
+          failures[rt.name][verb] = firstLine(e);
+          // A failed pause must not leave the container frozen for the rest.
+          if (verb === 'pause') spawnSync(rt.bin, ['--root', rt.root, 'resume', id], { env: rt.env, stdio: 'ignore' });
+        }
+      }
+    }
+  }
+  for (const rt of available) if (running[rt.name]) run(rt, ['delete', '--force', running[rt.name]]);
+
+  // Parallel batches, one runtime at a time (they would share the CPUs).
+  for (let i = 0; i < PAR_ROUNDS; i++) for (const rt of rotate(available, i)) await parallel(rt, i);
 } finally {
   for (const rt of available) {
     for (const id of spawnSync('ls', [rt.root], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
@@ -198,20 +309,30 @@ const rows = [
   ['create, back to back (ms)', 'create'],
   ['state (ms)', 'state'],
   ['waiting container PSS (kB)', 'pss'],
+  [`pause+resume of a running container (ms)`, 'pause'],
+  ['update --memory 64m (ms)', 'update'],
+  ['events --stats (ms)', 'events'],
+  ['ps --format json (ms)', 'ps'],
+  [`${PAR} creates in parallel, wall (ms)`, 'parCreate'],
+  [`${PAR} deletes in parallel, wall (ms)`, 'parDelete'],
 ];
 const lines = [];
-lines.push(`runts benchmark: ${ROUNDS} rounds, runtimes interleaved; medians (p10-p90)`);
+lines.push(`runts benchmark: ${ROUNDS} rounds (verbs of a running container ${VERB_ROUNDS}, parallel batches ${PAR_ROUNDS}), runtimes interleaved; medians (p10-p90)`);
 lines.push(`host: ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim()} CPUs; cgroup v1 (unified unmounted in this mount namespace)`);
 lines.push(`node -e 0: ${fmt(median(nodeStart))} ms`);
 lines.push('');
 lines.push(['', ...names, ...names.filter((n) => n !== 'runts' && !n.startsWith('runts')).map((n) => `runts/${n}`)].join(' | '));
 for (const [label, key] of rows) {
-  const med = Object.fromEntries(names.map((n) => [n, median(results[n][key])]));
-  const cells = names.map((n) => (key === 'pss' ? fmt(med[n]) : `${fmt(med[n])} (${fmt(pct(results[n][key], 10))}-${fmt(pct(results[n][key], 90))})`));
-  const ratios = names.filter((n) => !n.startsWith('runts')).map((n) => `${(med.runts / med[n]).toFixed(2)}x`);
+  const med = Object.fromEntries(names.map((n) => [n, results[n][key].length ? median(results[n][key]) : NaN]));
+  const cells = names.map((n) => {
+    if (failures[n][key] !== undefined) return `n/a (${failures[n][key]})`;
+    if (key === 'pss' || results[n][key].length < 3) return fmt(med[n]);
+    return `${fmt(med[n])} (${fmt(pct(results[n][key], 10))}-${fmt(pct(results[n][key], 90))})`;
+  });
+  const ratios = names.filter((n) => !n.startsWith('runts')).map((n) => (Number.isNaN(med.runts) || Number.isNaN(med[n]) ? '-' : `${(med.runts / med[n]).toFixed(2)}x`));
   lines.push([label, ...cells, ...ratios].join(' | '));
 }
 console.log(lines.join('\n'));
 const jsonFile = opt('--json', path.join(root, 'bench/results/latest.json'));
 mkdirSync(path.dirname(jsonFile), { recursive: true });
-writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, nodeStart: median(nodeStart), results }, null, 2));
+writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, verbRounds: VERB_ROUNDS, par: PAR, parRounds: PAR_ROUNDS, nodeStart: median(nodeStart), results, failures }, null, 2));

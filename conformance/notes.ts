@@ -3,28 +3,19 @@
 // treated as a bug of ours (conformance:compare says so in RESULTS.md).
 
 const NOT_YET = 'Not implemented in runts yet: a config that asks for it is refused with a message naming it, never run without it.';
-const RESOURCES =
-  'cgroup limits are not applied by runts yet (the next issue): linux.resources is accepted with a warning, and the container gets its cgroups without limits.';
 const RUNC_115 = 'runc 1.1.5 (Debian 12) does not implement it; runts does.';
 const RUNC_115_IGNORES = 'runc 1.1.5 (Debian 12) predates this field and runs the container without it; runts applies it.';
 
 export const NOTES: Record<string, string> = {
+  'config-linux.resources.cpu.burst': RUNC_115_IGNORES,
+  'config-linux.resources.cpu.idle': RUNC_115_IGNORES,
+  'config-linux.resources.memory.kernelTCP': 'runc 1.1.5 leaves memory.kmem.tcp.limit_in_bytes at the kernel\'s default; runts writes it where the kernel has the file, as runc 1.0 and crun do.',
   'hooks.order': NOT_YET,
   'hooks.state-and-env': NOT_YET,
   'hooks.prestart-failure': NOT_YET,
   'hooks.poststart-failure': NOT_YET,
   'config-linux.seccomp.errnoRet-unsupported': 'runc 1.1.5 ignores errnoRet on an action without an errno; runts refuses it, as the spec asks.',
   'config-linux.seccomp.flags': 'runc 1.1.5 refuses every seccomp flag ("seccomp flags are not yet supported by runc"); runc 1.2 and crun load them, as runts does.',
-  'config-linux.resources.memory.limit': RESOURCES,
-  'config-linux.resources.memory.reservation': RESOURCES,
-  'config-linux.resources.memory.swappiness': RESOURCES,
-  'config-linux.resources.memory.disableOOMKiller': RESOURCES,
-  'config-linux.resources.cpu.shares': RESOURCES,
-  'config-linux.resources.cpu.quota': RESOURCES,
-  'config-linux.resources.cpu.cpus': RESOURCES,
-  'config-linux.resources.pids.limit': RESOURCES,
-  'config-linux.resources.blockIO.weight': RESOURCES,
-  'config-linux.resources.devices': RESOURCES,
   'config.process.env':
     'Deliberate: runts gives the process exactly process.env, as the spec says; runc and crun add HOME (from the rootfs\'s /etc/passwd) when it is missing. Engines put HOME in the config themselves.',
   'config-linux.devices.mismatch':

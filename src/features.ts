@@ -62,8 +62,9 @@ export function features(seccompHost: SeccompHost = {}): Features {
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAPABILITIES],
-      // cgroup placement only: resource limits are not applied yet.
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
+      // cgroupfs on v1, v2 and hybrid hosts, every linux.resources field
+      // (docs/cgroups.md), rdma included; no systemd driver.
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: seccompFeatures(seccompHost),
       // The spec: whether the runtime supports the LSM, "irrelevant to the
       // availability" on the host (runc says true on hosts without either).

@@ -10,9 +10,17 @@ export {
   deleteContainer as delete,
   deleteContainer as remove,
   listContainers as list,
+  pauseContainer as pause,
+  resumeContainer as resume,
+  containerProcesses as processes,
 } from './container/operations';
 export type { DeleteOptions, KillOptions, RootOption } from './container/operations';
+export { containerEvents as events, containerStats as stats, ContainerEventStream } from './container/events';
+export type { ContainerEvent, ContainerStats, EventsOptions, EventStreamOptions } from './container/events';
 export { runContainer as run } from './container/run';
+export { updateContainer as update, updateContainer } from './container/update';
+export type { UpdateOptions, UpdateResult } from './container/update';
+export type { LinuxResources } from './cgroups/resources';
 export type { RunOptions, RunResult } from './container/run';
 export { defaultConfig } from './config/defaults';
 export { features } from './features';

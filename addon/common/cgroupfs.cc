@@ -143,20 +143,16 @@ CgroupLayout hostCgroupLayout() {
   return layout;
 }
 
-DefaultPlacement defaultPlacement(const CgroupLayout& layout, const std::string& id) {
+DefaultPlacement placementOfDirs(const CgroupLayout& layout, const std::vector<std::string>& dirs) {
   DefaultPlacement p;
-  const std::string cgroupPath = "/runts/" + id;
   std::string unified, freezer, first;
-  for (const auto& m : layout.mounts) {
-    std::string rel;
-    if (m.root == "/") rel = cgroupPath;
-    else if (hasPrefixDir(cgroupPath, m.root)) rel = cgroupPath.substr(m.root.size());
-    else continue;  // outside this mount: create refuses such a placement
-    std::string dir = m.mountPoint + rel;
+  for (const auto& dir : dirs) {
+    const CgroupMount* m = mountBelow(layout, dir);
+    if (!m) continue;
     p.dirs.push_back(dir);
     if (first.empty()) first = dir;
-    if (m.version == 2 && unified.empty()) unified = dir;
-    for (const auto& c : split(m.name, ','))
+    if (m->version == 2 && unified.empty()) unified = dir;
+    for (const auto& c : split(m->name, ','))
       if (c == "freezer" && freezer.empty()) freezer = dir;
   }
   std::string listing = layout.mode == "v1" ? (freezer.empty() ? first : freezer) : unified;
@@ -165,6 +161,19 @@ DefaultPlacement defaultPlacement(const CgroupLayout& layout, const std::string&
   else if (!freezer.empty()) p.freezerFile = freezer + "/freezer.state";
   if (!unified.empty() && pathExists(unified + "/cgroup.kill")) p.killFile = unified + "/cgroup.kill";
   return p;
+}
+
+DefaultPlacement defaultPlacement(const CgroupLayout& layout, const std::string& id) {
+  const std::string cgroupPath = "/runts/" + id;
+  std::vector<std::string> dirs;
+  for (const auto& m : layout.mounts) {
+    std::string rel;
+    if (m.root == "/") rel = cgroupPath;
+    else if (hasPrefixDir(cgroupPath, m.root)) rel = cgroupPath.substr(m.root.size());
+    else continue;  // outside this mount: create refuses such a placement
+    dirs.push_back(m.mountPoint + rel);
+  }
+  return placementOfDirs(layout, dirs);
 }
 
 bool confinedCgroupDir(const CgroupLayout& layout, const std::string& dir, std::string& why) {

@@ -41,6 +41,12 @@ struct DefaultPlacement {
 // every hierarchy.
 DefaultPlacement defaultPlacement(const CgroupLayout& layout, const std::string& id);
 
+// The files of a placement whose directories are known (cgroups.json of a
+// container whose state.json is damaged): the same choice of procs, freezer
+// and kill file as placement.ts makes. Directories below no cgroup mount are
+// left out.
+DefaultPlacement placementOfDirs(const CgroupLayout& layout, const std::vector<std::string>& dirs);
+
 // An absolute path without ".", "..", empty components or a trailing "/".
 bool isCleanAbsolutePath(const std::string& p);
 

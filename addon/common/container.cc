@@ -296,13 +296,22 @@ bool loadRecord(const std::string& root, const std::string& id, ContainerRecord&
   return true;
 }
 
+// Paused is what the container's own freezer says: cgroup.freeze (v2), or
+// freezer.state (v1) FROZEN or FREEZING with freezer.self_freezing 1 — a
+// cgroup frozen only through an ancestor is not paused, as runc reads it
+// (no self_freezing, an old kernel: frozen).
 static bool isFrozen(const std::string& freezerFile) {
   if (freezerFile.empty()) return false;
   std::string text;
   Failure ignored;
   if (!readFile(freezerFile, text, ignored)) return false;
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text == "FROZEN" || text == "FREEZING" || text == "1";
+  if (text == "1") return true;
+  if (text != "FROZEN" && text != "FREEZING") return false;
+  std::string self;
+  std::string selfFile = freezerFile.substr(0, freezerFile.rfind('/')) + "/freezer.self_freezing";
+  if (!readFile(selfFile, self, ignored)) return true;
+  return self.compare(0, 1, "0") != 0;
 }
 
 Status liveStatus(const ContainerRecord& rec) {
@@ -310,8 +319,9 @@ Status liveStatus(const ContainerRecord& rec) {
     return isSameLiveProcess(rec.creatorPid, rec.creatorStartTime) ? Status::Creating : Status::Stopped;
   if (rec.storedStatus.empty() || rec.pid <= 0) return Status::Stopped;
   if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) return Status::Stopped;
-  if (pathExists(rec.stateDir + "/exec.fifo")) return Status::Created;
+  // Before the exec fifo, as runc: a created container can be paused too.
   if (isFrozen(rec.freezerFile)) return Status::Paused;
+  if (pathExists(rec.stateDir + "/exec.fifo")) return Status::Created;
   return Status::Running;
 }
 

@@ -1,15 +1,19 @@
 #include "verbs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
+#include "cgroup-list.h"
 #include "cgroupfs.h"
 #include "container.h"
 #include "fsutil.h"
@@ -27,11 +31,8 @@ void sleepMs(int ms) {
   nanosleep(&ts, nullptr);
 }
 
-std::vector<pid_t> listCgroupPids(const std::string& procsFile) {
+std::vector<pid_t> parsePids(const std::string& text) {
   std::vector<pid_t> pids;
-  std::string text;
-  Failure ignored;
-  if (procsFile.empty() || !readFile(procsFile, text, ignored)) return pids;
   size_t pos = 0;
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
@@ -43,34 +44,179 @@ std::vector<pid_t> listCgroupPids(const std::string& procsFile) {
   return pids;
 }
 
-bool setFrozen(const ContainerRecord& rec, bool frozen) {
-  if (rec.freezerFile.empty()) return false;
-  bool v2 = rec.freezerFile.size() >= 13 && rec.freezerFile.compare(rec.freezerFile.size() - 13, 13, "cgroup.freeze") == 0;
-  std::string value = v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED");
-  Failure ignored;
-  return writeExisting(rec.freezerFile, value, ignored);
+// Sub-cgroups a container made below its own (a nested runtime, systemd in
+// the container) are walked to this depth at most.
+constexpr int kMaxCgroupDepth = 32;
+
+// Appends the pids of dir/cgroup.procs and of every cgroup below dir, in
+// the order of runc's GetAllPids (a lexical walk: entries sorted by name,
+// "cgroup.procs" read where it falls among the sub-directories).
+void collectPids(const std::string& dir, int depth, std::vector<pid_t>& pids) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;  // gone meanwhile: no processes there
+  std::vector<std::pair<std::string, bool>> entries;
+  while (struct dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    bool isDir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      isDir = lstat((dir + "/" + name).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (isDir) entries.emplace_back(name, true);
+    else if (name == "cgroup.procs") entries.emplace_back(name, false);
+  }
+  closedir(d);
+  std::sort(entries.begin(), entries.end());
+  for (const auto& entry : entries) {
+    if (!entry.second) {
+      std::string text;
+      Failure ignored;
+      if (readFile(dir + "/cgroup.procs", text, ignored))
+        for (pid_t p : parsePids(text)) pids.push_back(p);
+    } else if (depth < kMaxCgroupDepth) {
+      collectPids(dir + "/" + entry.first, depth + 1, pids);
+    }
+  }
 }
 
-// Signals every process in the container's cgroup. The cgroup is frozen
-// meanwhile (where there is a freezer) so that no process forks or exits
-// and hands its pid to someone else between listing and signalling.
+std::string dirOf(const std::string& file) {
+  size_t slash = file.rfind('/');
+  return slash == std::string::npos ? file : file.substr(0, slash);
+}
+
+// Every process of the cgroup that procsFile belongs to and of the cgroups
+// below it.
+std::vector<pid_t> listCgroupPids(const std::string& procsFile) {
+  std::vector<pid_t> pids;
+  if (!procsFile.empty()) collectPids(dirOf(procsFile), 0, pids);
+  return pids;
+}
+
+bool isV2Freezer(const std::string& file) {
+  return file.size() >= 13 && file.compare(file.size() - 13, 13, "cgroup.freeze") == 0;
+}
+
+bool readTrimmed(const std::string& path, std::string& out, Failure& f) {
+  if (!readFile(path, out, f)) return false;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return true;
+}
+
+bool thaw(const ContainerRecord& rec, Failure& f) {
+  if (rec.freezerFile.empty()) return true;
+  if (!writeExisting(rec.freezerFile, isV2Freezer(rec.freezerFile) ? "0" : "THAWED", f)) {
+    f.step = "thaw cgroup: write";
+    return false;
+  }
+  return true;
+}
+
+void thawQuietly(const ContainerRecord& rec) {
+  Failure ignored;
+  thaw(rec, ignored);
+}
+
+// cgroup v1: the kernel may stay in FREEZING while processes fork or enter
+// the cgroup, so the write is repeated until freezer.state reads FROZEN,
+// on runc's schedule (fs/freezer.go): a thaw and a 10 ms pause every 50
+// tries, 10 us before reading every 25, and 1 s, 2 s, 4 s ... every 200.
+bool freezeV1(const std::string& file, Failure& f) {
+  int longSleepMs = 1000;
+  for (int i = 0; i < 1000; i++) {
+    if (i % 50 == 49) {
+      Failure ignored;
+      writeExisting(file, "THAWED", ignored);
+      sleepMs(10);
+    }
+    if (!writeExisting(file, "FROZEN", f)) {
+      f.step = "freeze cgroup: write";
+      return false;
+    }
+    if (i % 25 == 24) {
+      struct timespec ts = {0, 10 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+    if (i % 200 == 199) {
+      sleepMs(longSleepMs);
+      longSleepMs *= 2;
+    }
+    std::string state;
+    if (!readTrimmed(file, state, f)) {
+      f.step = "freeze cgroup: read";
+      return false;
+    }
+    if (state == "FROZEN") return true;
+    if (state != "FREEZING") {
+      errno = EINVAL;
+      return sysFail(f, "freeze cgroup", file, "unexpected state " + quoted(state) + " while freezing");
+    }
+  }
+  errno = EBUSY;
+  return sysFail(f, "freeze cgroup", file,
+                 "still FREEZING after 1000 tries (processes keep forking or entering it); the cgroup was thawed again");
+}
+
+// cgroup v2: cgroup.freeze is the request; cgroup.events says "frozen 1"
+// once every process has stopped (runc's waitFrozen: 10 ms polls, 10 s).
+bool freezeV2(const std::string& file, Failure& f) {
+  if (!writeExisting(file, "1", f)) {
+    f.step = "freeze cgroup: write";
+    return false;
+  }
+  std::string events = dirOf(file) + "/cgroup.events";
+  for (int i = 0; i < 1000; i++) {
+    std::string text;
+    if (!readFile(events, text, f)) {
+      f.step = "freeze cgroup: read";
+      return false;
+    }
+    size_t at = text.find("frozen ");
+    if (at != std::string::npos && (at == 0 || text[at - 1] == '\n') && text.compare(at + 7, 1, "1") == 0) return true;
+    sleepMs(10);
+  }
+  errno = ETIMEDOUT;
+  return sysFail(f, "freeze cgroup", events, "no \"frozen 1\" after 10 s; the cgroup was thawed again");
+}
+
+// Freezes the container's cgroup and waits until it is frozen; on failure
+// the cgroup is thawed again, so nothing changed.
+bool freeze(const ContainerRecord& rec, Failure& f) {
+  bool ok = isV2Freezer(rec.freezerFile) ? freezeV2(rec.freezerFile, f) : freezeV1(rec.freezerFile, f);
+  if (!ok) thawQuietly(rec);
+  return ok;
+}
+
+// Signals every process in the container's cgroup, as runc's
+// signalAllProcesses: SIGKILL through cgroup.kill where there is one;
+// otherwise the cgroup is frozen meanwhile (where there is a freezer) so
+// that no process forks or exits and hands its pid to someone else between
+// listing and signalling. The cgroup is thawed afterwards, paused or not
+// before, as runc and crun leave it: a frozen process acts on no signal
+// (under cgroup v1 not even on SIGKILL) until it is thawed.
 bool signalAllProcesses(const ContainerRecord& rec, int sig, Failure& f) {
   if (rec.procsFile.empty())
     return plainFail(f, "container \"" + rec.id + "\" has no cgroup to list its processes (kill --all needs one)");
   if (sig == SIGKILL && !rec.killFile.empty()) {
     Failure ignored;
-    if (writeExisting(rec.killFile, "1", ignored)) return true;
+    if (writeExisting(rec.killFile, "1", ignored)) {
+      // On a hybrid host cgroup.kill is the unified hierarchy's and the
+      // freezer v1's: what v1 froze dies only once thawed.
+      thawQuietly(rec);
+      return true;
+    }
   }
-  bool wasFrozen = liveStatus(rec) == Status::Paused;
-  bool froze = !wasFrozen && setFrozen(rec, true);
+  if (!rec.freezerFile.empty()) {
+    Failure ignored;
+    freeze(rec, ignored);  // as runc: a lock where it works; the signals go out either way
+  }
   for (pid_t pid : listCgroupPids(rec.procsFile)) {
     int fd = pidfdOpen(pid);
     if (fd < 0) continue;  // already gone
     pidfdSendSignal(fd, sig);
     close(fd);
   }
-  // A frozen process only acts on SIGKILL once thawed.
-  if (froze || (wasFrozen && sig == SIGKILL)) setFrozen(rec, false);
+  thawQuietly(rec);
   return true;
 }
 
@@ -104,6 +250,9 @@ bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
     return sysFail(f, "signal container process", std::to_string(rec.pid));
   }
   close(fd);
+  // A paused container acts on SIGKILL only once thawed (runc thaws for
+  // SIGKILL alone: other signals wait for resume).
+  if (sig == SIGKILL && liveStatus(rec) == Status::Paused) thawQuietly(rec);
   return true;
 }
 
@@ -116,15 +265,19 @@ std::vector<pid_t> cgroupMembers(const ContainerRecord& rec) {
   return pids;
 }
 
+// One pass of delete's killing. No freeze as a lock here (a v1 freeze can
+// take seconds to settle while processes exit): delete repeats the pass
+// until the cgroups are empty, which catches what forked meanwhile.
 void killMembers(const ContainerRecord& rec) {
   Failure ignored;
-  if (!rec.procsFile.empty()) signalAllProcesses(rec, SIGKILL, ignored);
+  if (!rec.killFile.empty()) writeExisting(rec.killFile, "1", ignored);
   for (pid_t pid : cgroupMembers(rec)) {
     int fd = pidfdOpen(pid);
     if (fd < 0) continue;
     pidfdSendSignal(fd, SIGKILL);
     close(fd);
   }
+  thawQuietly(rec);  // what is frozen dies only once thawed
 }
 
 // Kills the init and everything else in the container's cgroups, then waits
@@ -133,9 +286,14 @@ void killEverything(const ContainerRecord& rec) {
   int fd = openContainerPidfd(rec);
   if (fd >= 0) {
     pidfdSendSignal(fd, SIGKILL);
+    // Thawed after the signal, as runc's destroy: a paused container (or
+    // one frozen through the v1 freezer by anyone) would never exit, and
+    // its cgroups could not be removed. Thawing first would let it run on.
+    thawQuietly(rec);
     pidfdWaitExit(fd, kExitWaitMs);
     close(fd);
   }
+  if (fd < 0) thawQuietly(rec);  // no init to wait for: what is left dies once thawed
   for (int waited = 0; waited < kExitWaitMs; waited += 10) {
     if (cgroupMembers(rec).empty()) return;
     killMembers(rec);
@@ -144,10 +302,11 @@ void killEverything(const ContainerRecord& rec) {
 }
 
 // A record that is damaged or missing cannot say where the container is:
-// look where create puts a container by default (/runts/<id>) as well. What
-// is found there is runts' own placement, so it is removed. A container with
-// its own linux.cgroupsPath is found only through the parts of its record
-// that are intact.
+// after the cgroup list (cgroup-list.h), look where create puts a container
+// by default (/runts/<id>) as well. What is found there is runts' own
+// placement, so it is removed. A container with its own linux.cgroupsPath
+// whose record and cgroup list are both damaged is found only through the
+// parts of its record that are intact.
 void addDefaultPlacement(ContainerRecord& rec) {
   DefaultPlacement p = defaultPlacement(rec.layout(), rec.id);
   for (const auto& dir : p.dirs) {
@@ -163,22 +322,36 @@ void addDefaultPlacement(ContainerRecord& rec) {
   if (rec.killFile.empty()) rec.killFile = present(p.killFile);
 }
 
-bool removeCgroups(const ContainerRecord& rec, Failure& f) {
-  for (auto it = rec.cgroups.rbegin(); it != rec.cgroups.rend(); ++it) {
-    if (!it->created) continue;
-    int waited = 0;
-    while (rmdir(it->path.c_str()) < 0) {
-      if (errno == ENOENT) break;
-      // EBUSY: processes that were just killed can take a moment to leave.
-      if (errno == EBUSY && waited < 2000) {
-        sleepMs(10);
-        waited += 10;
-        continue;
-      }
-      return sysFail(f, "remove cgroup", it->path,
-                     errno == EBUSY ? "processes are still in it; see its cgroup.procs" : "");
+// Removes a cgroup and, first, the cgroups the container made below it
+// (as runc's RemovePath): a cgroup with children cannot be removed.
+bool removeCgroupTree(const std::string& path, int depth, Failure& f) {
+  if (DIR* d = opendir(path.c_str())) {
+    std::vector<std::string> children;
+    while (struct dirent* e = readdir(d)) {
+      std::string name = e->d_name;
+      if (name != "." && name != ".." && e->d_type == DT_DIR) children.push_back(path + "/" + name);
     }
+    closedir(d);
+    for (const auto& child : children)
+      if (depth < kMaxCgroupDepth && !removeCgroupTree(child, depth + 1, f)) return false;
   }
+  int waited = 0;
+  while (rmdir(path.c_str()) < 0) {
+    if (errno == ENOENT) break;
+    // EBUSY: processes that were just killed can take a moment to leave.
+    if (errno == EBUSY && waited < 2000) {
+      sleepMs(10);
+      waited += 10;
+      continue;
+    }
+    return sysFail(f, "remove cgroup", path, errno == EBUSY ? "processes are still in it; see its cgroup.procs" : "");
+  }
+  return true;
+}
+
+bool removeCgroups(const ContainerRecord& rec, Failure& f) {
+  for (auto it = rec.cgroups.rbegin(); it != rec.cgroups.rend(); ++it)
+    if (it->created && !removeCgroupTree(it->path, 0, f)) return false;
   return true;
 }
 
@@ -208,8 +381,9 @@ bool startVerb(const VerbOptions& o, const std::string& id, Failure& f) {
   if (handOff(o, rec, "start", f)) return false;
   switch (liveStatus(rec)) {
     case Status::Created: break;
-    case Status::Running:
-    case Status::Paused: return plainFail(f, "cannot start an already running container \"" + id + "\"");
+    case Status::Running: return plainFail(f, "cannot start an already running container \"" + id + "\"");
+    case Status::Paused:
+      return plainFail(f, "cannot start a container in the paused state: \"" + id + "\" (`runts resume " + id + "` first)");
     case Status::Stopped: return plainFail(f, "cannot start a container that has stopped: \"" + id + "\"");
     case Status::Creating: return plainFail(f, "container \"" + id + "\" is still being created");
   }
@@ -264,7 +438,12 @@ bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure
   if (!lock.acquire(dir, id, f)) return false;
   ContainerRecord rec;
   if (!loadRecordEvenDamaged(o.root, id, rec, f)) return false;
-  if (!rec.damage.empty() && !force) return plainFail(f, damagedMessage(rec));
+  // A record that cannot say where the container is: the cgroup list
+  // (written before any cgroup was made) says it, then the default placement.
+  std::string listIgnored = rec.unreliable() ? addCgroupList(rec) : "";
+  if (!rec.damage.empty() && !force)
+    return plainFail(f, damagedMessage(rec) + (listIgnored.empty() ? "" : "; its " + listIgnored +
+                                                                             ", so only cgroups at runts' default placement /runts/" + id + " would be found"));
   if (rec.damage.empty() && handOff(o, rec, "delete", f)) return false;
   if (rec.unreliable()) addDefaultPlacement(rec);
   Status s = liveStatus(rec);
@@ -276,6 +455,64 @@ bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure
   killEverything(rec);
   if (!removeCgroups(rec, f)) return false;
   return removeFlatDir(dir, f);
+}
+
+namespace {
+
+// The record and lock for pause and resume.
+bool loadLocked(const VerbOptions& o, const std::string& id, RecordLock& lock, ContainerRecord& rec, Failure& f) {
+  if (!validateContainerId(id, f)) return false;
+  // Serialises with start and delete, which hold the same lock.
+  if (!lock.acquire(stateDirFor(o.root, id), id, f)) return false;
+  if (!loadRecord(o.root, id, rec, f)) return false;
+  if (rec.storedStatus.empty())
+    return plainFail(f, "container \"" + id + "\" has no state yet: it is being created, or its create was interrupted");
+  return true;
+}
+
+}  // namespace
+
+bool pauseVerb(const VerbOptions& o, const std::string& id, Failure& f) {
+  RecordLock lock;
+  ContainerRecord rec;
+  if (!loadLocked(o, id, lock, rec, f)) return false;
+  Status s = liveStatus(rec);
+  // runc pauses a created container too (its waiting init is frozen; resume
+  // makes it created again).
+  if (s != Status::Running && s != Status::Created)
+    return plainFail(f, "container not running: \"" + id + "\" is " + statusName(s) +
+                            (s == Status::Paused ? " already (`runts resume " + id + "` resumes it)" : ""));
+  if (rec.freezerFile.empty())
+    return plainFail(f, "cannot pause container \"" + id +
+                            "\": it has no freezer cgroup (this host has neither the cgroup v1 freezer controller nor cgroup v2)");
+  if (!freeze(rec, f)) return false;
+  // As runc's pause: the init may have exited between the status check and
+  // the freeze; a frozen cgroup without the container in it is no pause.
+  if (!isSameLiveProcess(rec.pid, rec.pidStartTime)) {
+    thawQuietly(rec);
+    return plainFail(f, "container process already exited: \"" + id + "\" is stopped");
+  }
+  return true;
+}
+
+bool resumeVerb(const VerbOptions& o, const std::string& id, Failure& f) {
+  RecordLock lock;
+  ContainerRecord rec;
+  if (!loadLocked(o, id, lock, rec, f)) return false;
+  Status s = liveStatus(rec);  // paused only where there is a freezer
+  if (s != Status::Paused) return plainFail(f, "container not paused: \"" + id + "\" is " + statusName(s));
+  return thaw(rec, f);
+}
+
+bool processesVerb(const VerbOptions& o, const std::string& id, std::vector<pid_t>& pids, Failure& f) {
+  ContainerRecord rec;
+  if (!loadRecord(o.root, id, rec, f)) return false;
+  if (rec.storedStatus.empty())
+    return plainFail(f, "container \"" + id + "\" has no state yet: it is being created, or its create was interrupted");
+  if (rec.procsFile.empty())
+    return plainFail(f, "container \"" + id + "\" has no cgroup to list its processes (ps needs one)");
+  pids = listCgroupPids(rec.procsFile);
+  return true;
 }
 
 }  // namespace runts

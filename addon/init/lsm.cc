@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "../common/unique-fd.h"
+
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -24,21 +26,6 @@ namespace runts::init {
 namespace {
 
 constexpr ino_t kProcRootIno = 1;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
 
 // "<pid>/task/<tid>" of this thread in the procfs behind procRoot: the
 // thread-self link is read, never followed.

@@ -27,14 +27,29 @@ bool eachItem(ObjectReader& r, const char* key, Fn read) {
   return true;
 }
 
-bool readCgroupBind(const Value& v, const std::string& path, CgroupBind& out, Failure& f) {
+// One path component, never "." or "..": an entry made inside a tmpfs by name.
+bool isFileName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+bool readCgroupPart(const Value& v, const std::string& path, CgroupPart& out, Failure& f) {
   ObjectReader r(v, kWhat, path, f);
-  return r.str("source", out.source) && r.str("name", out.name) && r.finish();
+  if (!r.str("name", out.name) || !r.str("type", out.type) || !r.str("source", out.source) || !r.str("data", out.data) ||
+      !r.finish())
+    return false;
+  if (out.type != "bind" && out.type != "cgroup" && out.type != "cgroup2")
+    return plainFail(f, std::string(kWhat) + ": field " + path + ".type has unknown value \"" + out.type + "\"");
+  if (!isFileName(out.name))
+    return plainFail(f, std::string(kWhat) + ": field " + path + ".name \"" + out.name + "\" is not a file name");
+  return true;
 }
 
 bool readCgroupLink(const Value& v, const std::string& path, CgroupLink& out, Failure& f) {
   ObjectReader r(v, kWhat, path, f);
-  return r.str("name", out.name) && r.str("target", out.target) && r.finish();
+  if (!r.str("name", out.name) || !r.str("target", out.target) || !r.finish()) return false;
+  if (!isFileName(out.name))
+    return plainFail(f, std::string(kWhat) + ": field " + path + ".name \"" + out.name + "\" is not a file name");
+  return true;
 }
 
 bool readMountKind(ObjectReader& r, Mount& out, Failure& f) {
@@ -63,10 +78,10 @@ bool readMount(const Value& v, const std::string& path, Mount& out, Failure& f) 
             r.integer("recAttrSet", out.recAttrSet) && r.integer("recAttrClr", out.recAttrClr) &&
             r.boolean("sourceIsDir", out.sourceIsDir) && r.boolean("mayCoverProcfs", out.mayCoverProcfs) &&
             r.boolean("needsPlainDirectory", out.needsPlainDirectory) &&
-            eachItem(r, "cgroupBinds",
+            eachItem(r, "cgroupParts",
                      [&](const Value& item, const std::string& p) {
-                       out.cgroupBinds.emplace_back();
-                       return readCgroupBind(item, p, out.cgroupBinds.back(), f);
+                       out.cgroupParts.emplace_back();
+                       return readCgroupPart(item, p, out.cgroupParts.back(), f);
                      }) &&
             eachItem(r, "cgroupLinks",
                      [&](const Value& item, const std::string& p) {

@@ -22,9 +22,12 @@ struct NamespaceJoin {
 
 enum class MountKind { Bind, Filesystem, CgroupV1, CgroupV2 };
 
-struct CgroupBind {
-  std::string source;  // host directory of the container's cgroup
-  std::string name;    // entry under the destination (e.g. "memory")
+// One hierarchy under a cgroup1 mount's tmpfs (src/plan/types.ts PlanCgroupPart).
+struct CgroupPart {
+  std::string name;    // entry under the destination (e.g. "memory", "cpu,cpuacct")
+  std::string type;    // "bind", "cgroup" or "cgroup2"
+  std::string source;  // bind: host directory of the container's cgroup
+  std::string data;    // cgroup: the hierarchy's options ("memory", "name=systemd")
 };
 
 struct CgroupLink {
@@ -49,7 +52,7 @@ struct Mount {
   bool sourceIsDir = true;  // bind: what to create at the destination
   bool mayCoverProcfs = false;       // procfs on /proc, lxcfs-style files
   bool needsPlainDirectory = false;  // proc, sysfs: never through a symlink
-  std::vector<CgroupBind> cgroupBinds;
+  std::vector<CgroupPart> cgroupParts;
   std::vector<CgroupLink> cgroupLinks;
 };
 

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "../common/unique-fd.h"
+
 #ifndef SYS_openat2
 #define SYS_openat2 437
 #endif
@@ -28,21 +30,6 @@ struct OpenHow {
   uint64_t flags;
   uint64_t mode;
   uint64_t resolve;
-};
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
 };
 
 bool onProcfsOf(int fd, dev_t dev) {

@@ -12,6 +12,8 @@
 #include <cstdint>
 
 #include "../common/fsutil.h"
+#include "../common/unique-fd.h"
+#include "cgroup-mounts.h"
 #include "procfs.h"
 
 #ifndef SYS_mount_setattr
@@ -33,17 +35,6 @@ struct MountAttr {
   uint64_t attrClr;
   uint64_t propagation;
   uint64_t usernsFd;
-};
-
-// Closes an fd at scope exit.
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
 };
 
 // Re-resolves the destination after a mount, so that the fd names the new
@@ -154,32 +145,6 @@ bool filesystemMount(const RootDir& root, const Mount& m, Failure& f) {
   return true;
 }
 
-// A cgroup v1 mount is a tmpfs holding one bind mount per hierarchy, each of
-// the container's own cgroup (what runc does).
-bool cgroupV1Mount(const RootDir& root, const Mount& m, Failure& f) {
-  Mount tmpfs = m;
-  tmpfs.kind = MountKind::Filesystem;
-  tmpfs.type = "tmpfs";
-  tmpfs.source = "tmpfs";
-  tmpfs.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  tmpfs.data = m.data.empty() ? "mode=755" : m.data;  // the plan adds the mount label here
-  if (!filesystemMount(root, tmpfs, f)) return false;
-  unsigned long bindFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m.flags & MS_RDONLY);
-  for (const auto& b : m.cgroupBinds) {
-    std::string dest = m.destination + "/" + b.name;
-    if (!bindMount(root, b.source, dest, true, MS_REC, true, bindFlags, f)) return false;
-  }
-  for (const auto& l : m.cgroupLinks)
-    if (!root.symlinkAt(l.target, m.destination + "/" + l.name, f)) return false;
-  if (m.flags & MS_RDONLY) {
-    Fd top(resolveTop(root, m.destination, f));
-    if (top.fd < 0) return false;
-    if (!remountBind(RootDir::fdPath(top.fd), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, m.destination, f))
-      return false;
-  }
-  return true;
-}
-
 bool mountOne(const RootDir& root, const Mount& m, Failure& f) {
   bool ok = false;
   switch (m.kind) {
@@ -188,7 +153,7 @@ bool mountOne(const RootDir& root, const Mount& m, Failure& f) {
                      m.mayCoverProcfs);
       break;
     case MountKind::Filesystem: ok = filesystemMount(root, m, f); break;
-    case MountKind::CgroupV1: ok = cgroupV1Mount(root, m, f); break;
+    case MountKind::CgroupV1: ok = cgroupLayoutMount(root, m, f); break;
     case MountKind::CgroupV2: ok = filesystemMount(root, m, f); break;
   }
   return ok && applyPropagation(root, m, f) && applyRecursiveAttrs(root, m, f);
@@ -365,6 +330,21 @@ bool finalizeRoot(const Plan& plan, Failure& f) {
   if (plan.rootfsPropagation && mount(nullptr, "/", nullptr, plan.rootfsPropagation, nullptr) < 0)
     return sysFail(f, "set rootfsPropagation on", "/");
   return true;
+}
+
+// The building blocks composite mounts use (cgroup-mounts.cc), with the
+// same destination resolution and checks as mountAll's own steps.
+bool mountFilesystemIn(const RootDir& root, const Mount& m, Failure& f) { return filesystemMount(root, m, f); }
+
+bool bindDirectoryIn(const RootDir& root, const std::string& source, const std::string& dest, unsigned long remountFlags,
+                     Failure& f) {
+  return bindMount(root, source, dest, true, MS_REC, true, remountFlags, f);
+}
+
+bool remountIn(const RootDir& root, const std::string& dest, unsigned long flags, Failure& f) {
+  Fd top(resolveTop(root, dest, f));
+  if (top.fd < 0) return false;
+  return remountBind(RootDir::fdPath(top.fd), flags, dest, f);
 }
 
 }  // namespace runts::init

@@ -24,4 +24,14 @@ bool enterRoot(const Plan& plan, Failure& f);
 // root.readonly and rootfsPropagation, applied to the new "/".
 bool finalizeRoot(const Plan& plan, Failure& f);
 
+// Building blocks for composite mounts (cgroup-mounts.cc). Destinations
+// are container paths, resolved inside the rootfs as mountAll resolves them.
+// mount(2) of m (kind Filesystem) on its destination, created if missing.
+bool mountFilesystemIn(const RootDir& root, const Mount& m, Failure& f);
+// A recursive bind of a host directory, then a remount with remountFlags.
+bool bindDirectoryIn(const RootDir& root, const std::string& source, const std::string& dest, unsigned long remountFlags,
+                     Failure& f);
+// MS_REMOUNT|MS_BIND|flags on the mount at dest (the flags the kernel locks are kept).
+bool remountIn(const RootDir& root, const std::string& dest, unsigned long flags, Failure& f);
+
 }  // namespace runts::init

@@ -1,8 +1,9 @@
 // runts: the command engines execute. It runs the hot verbs (state, start,
-// kill, delete) natively against the container's state directory, and hands
-// every other command line to the TypeScript CLI under Node. Keeping Node off
-// those paths is what lets an engine's create/start/state/delete cycle run as
-// fast as runc's, since each verb is a new process.
+// kill, delete, pause, resume, ps, events) natively against the container's
+// state directory, and hands every other command line to the TypeScript CLI
+// under Node. Keeping Node off those paths is what lets an engine's
+// create/start/state/delete cycle run as fast as runc's, since each verb is
+// a new process.
 //
 // The native path takes only simple, well-formed command lines; anything else
 // (help, --debug, unknown options, ...) goes to Node, whose yargs parser is
@@ -21,9 +22,12 @@
 #include <string>
 #include <vector>
 
+#include "../common/events.h"
 #include "../common/failure.h"
 #include "../common/json.h"
+#include "../common/ps-table.h"
 #include "../common/verbs.h"
+#include "ps-exec.h"
 
 #ifndef RUNTS_NODE_PATH
 #define RUNTS_NODE_PATH "/usr/bin/node"
@@ -45,6 +49,10 @@ struct Command {
   std::vector<std::string> positionals;
   bool all = false;
   bool force = false;
+  std::string format = "table";     // ps
+  std::vector<std::string> psArgs;  // ps: what follows the id, for ps(1)
+  bool stats = false;             // events --stats
+  std::string interval = "5s";    // events --interval, runc's default
 };
 
 // Reads "--name value" or "--name=value" at argv[i]; advances i.
@@ -61,6 +69,21 @@ bool takeValue(int argc, char** argv, int& i, const char* name, std::string& out
   return true;
 }
 
+// `ps [--format table|json] ID [ps options]`: options before the id only;
+// everything after it is for ps(1), as runc takes it (a first "--" there is
+// dropped: ps itself would refuse it).
+bool parsePs(int argc, char** argv, int i, Command& cmd) {
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (!takeValue(argc, argv, i, "--format", cmd.format) && !takeValue(argc, argv, i, "-f", cmd.format)) return false;
+  }
+  if (cmd.format != "table" && cmd.format != "json") return false;
+  if (i >= argc || argv[i][0] == 0) return false;
+  cmd.positionals.push_back(argv[i++]);
+  if (i < argc && strcmp(argv[i], "--") == 0) i++;
+  for (; i < argc; i++) cmd.psArgs.push_back(argv[i]);
+  return true;
+}
+
 // Returns false when the command line is not one the native path takes.
 bool parseNative(int argc, char** argv, Command& cmd) {
   int i = 1;
@@ -72,9 +95,12 @@ bool parseNative(int argc, char** argv, Command& cmd) {
   }
   if (i >= argc) return false;
   cmd.verb = argv[i++];
-  if (cmd.verb != "state" && cmd.verb != "start" && cmd.verb != "kill" && cmd.verb != "delete") return false;
+  if (cmd.verb != "state" && cmd.verb != "start" && cmd.verb != "kill" && cmd.verb != "delete" &&
+      cmd.verb != "pause" && cmd.verb != "resume" && cmd.verb != "ps" && cmd.verb != "events")
+    return false;
   if (cmd.globals.logFormat != "text" && cmd.globals.logFormat != "json") return false;
   if (cmd.globals.root.empty()) return false;
+  if (cmd.verb == "ps") return parsePs(argc, argv, i, cmd);
   for (; i < argc; i++) {
     std::string a = argv[i];
     if (a.empty()) return false;
@@ -83,6 +109,8 @@ bool parseNative(int argc, char** argv, Command& cmd) {
       continue;
     }
     if (cmd.verb == "kill" && (a == "--all" || a == "-a")) cmd.all = true;
+    else if (cmd.verb == "events" && a == "--stats") cmd.stats = true;
+    else if (cmd.verb == "events" && takeValue(argc, argv, i, "--interval", cmd.interval)) continue;
     else if (cmd.verb == "delete" && (a == "--force" || a == "-f")) cmd.force = true;
     else return false;
   }
@@ -99,14 +127,15 @@ std::string nowRfc3339() {
   return buf;
 }
 
-void writeFd(int fd, const std::string& s) {
+bool writeFd(int fd, const std::string& s) {
   size_t off = 0;
   while (off < s.size()) {
     ssize_t n = write(fd, s.data() + off, s.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return false;
     off += static_cast<size_t>(n);
   }
+  return true;
 }
 
 // Engines read errors from --log (containerd: the last JSON line) and from
@@ -137,6 +166,19 @@ void reportError(const Globals& g, const std::string& raw) {
   }
 }
 
+// `ps`: the container's pids as JSON, or ps(1)'s table kept to them.
+bool psVerb(const runts::VerbOptions& o, const Command& cmd, std::string& out, runts::Failure& f) {
+  std::vector<pid_t> pids;
+  if (!runts::processesVerb(o, cmd.positionals[0], pids, f)) return false;
+  if (cmd.format == "json") {
+    out = runts::renderPidsJson(pids);
+    return true;
+  }
+  std::string table;
+  std::vector<std::string> args = cmd.psArgs.empty() ? std::vector<std::string>{"-ef"} : cmd.psArgs;
+  return runts::runPs(args, table, f) && runts::filterPsTable(table, pids, out, f);
+}
+
 // Runs the verb natively. Returns runts::kNeedsNode when the container's
 // record says this verb needs the TypeScript side (hooks).
 int runNative(const Command& cmd) {
@@ -157,6 +199,18 @@ int runNative(const Command& cmd) {
     ok = runts::killVerb(o, id, sig, cmd.all, f);
   } else if (cmd.verb == "delete") {
     ok = runts::deleteVerb(o, id, cmd.force, f);
+  } else if (cmd.verb == "pause") {
+    ok = runts::pauseVerb(o, id, f);
+  } else if (cmd.verb == "resume") {
+    ok = runts::resumeVerb(o, id, f);
+  } else if (cmd.verb == "ps") {
+    std::string out;
+    ok = psVerb(o, cmd, out, f);
+    if (ok) writeFd(1, out);
+  } else if (cmd.verb == "events") {
+    ok = runts::eventsVerb(
+        o, id, cmd.interval, cmd.stats, [](const std::string& line) { return writeFd(1, line); },
+        [&cmd](const std::string& message) { reportError(cmd.globals, message); }, f);
   }
   if (ok) return 0;
   if (f.exitCode == runts::kNeedsNode) return runts::kNeedsNode;

@@ -19,6 +19,7 @@
 #include "../common/channel.h"
 #include "../common/fsutil.h"
 #include "../common/proc.h"
+#include "../common/unique-fd.h"
 #include "seccomp.h"
 
 namespace runts::node {
@@ -43,24 +44,6 @@ class StepClock {
   double start_;
 };
 
-struct OwnedFd {
-  int fd = -1;
-  OwnedFd() = default;
-  explicit OwnedFd(int f) : fd(f) {}
-  ~OwnedFd() { reset(); }
-  OwnedFd(const OwnedFd&) = delete;
-  OwnedFd& operator=(const OwnedFd&) = delete;
-  void reset(int f = -1) {
-    if (fd >= 0) close(fd);
-    fd = f;
-  }
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
-
 // One sealed copy of runts-init per Node process: every container started
 // from this process executes the same immutable memfd.
 std::mutex gMemfdMutex;
@@ -73,11 +56,11 @@ bool sealedInit(const std::string& path, int& out, Failure& f) {
     out = gInitMemfd;
     return true;
   }
-  OwnedFd src(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd src(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (src.fd < 0) return sysFail(f, "open", path, "runts-init is built by `npm install`");
   struct stat st;
   if (fstat(src.fd, &st) < 0) return sysFail(f, "stat", path);
-  OwnedFd mem(memfd_create("runts-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  Fd mem(memfd_create("runts-init", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (mem.fd < 0) return sysFail(f, "memfd_create");
   off_t offset = 0;
   while (offset < st.st_size) {
@@ -97,14 +80,14 @@ bool sealedInit(const std::string& path, int& out, Failure& f) {
 
 // Moves fd to a number above the preserved range, so that the init's own
 // fds never collide with fds 3..3+preserveFds-1 it passes on.
-bool aboveRange(OwnedFd& fd, int minFd, Failure& f) {
+bool aboveRange(Fd& fd, int minFd, Failure& f) {
   int moved = fcntl(fd.fd, F_DUPFD_CLOEXEC, minFd);
   if (moved < 0) return sysFail(f, "dup fd");
   fd.reset(moved);
   return true;
 }
 
-bool connectConsole(const std::string& path, OwnedFd& out, Failure& f) {
+bool connectConsole(const std::string& path, Fd& out, Failure& f) {
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) {
@@ -236,7 +219,7 @@ std::string agentState(const LaunchRequest& req, pid_t pid) {
 bool handleSeccompListener(const LaunchRequest& req, int sync, pid_t pid, Failure& f) {
   int fd = -1;
   if (!receiveFd(sync, fd, "seccomp listener fd", f)) return false;
-  OwnedFd listener(fd);
+  Fd listener(fd);
   if (req.seccompListenerPath.empty()) return plainFail(f, "runts-init sent a seccomp listener fd, but no listenerPath is set");
   if (!sendToSeccompAgent(req.seccompListenerPath, agentState(req, pid), listener.fd, f)) return false;
   return sendSimple(sync, "seccomp-done") || sysFail(f, "talk to runts-init");
@@ -294,10 +277,10 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
 
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return sysFail(f, "socketpair");
-  OwnedFd parentSock(pair[0]), childSock(pair[1]);
+  Fd parentSock(pair[0]), childSock(pair[1]);
   if (!aboveRange(childSock, minFd, f)) return false;
 
-  OwnedFd fifo;
+  Fd fifo;
   bool madeFifo = false;
   if (!req.execFifo.empty()) {
     if (mkfifo(req.execFifo.c_str(), 0600) < 0) return sysFail(f, "create exec fifo", req.execFifo);
@@ -315,7 +298,7 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
     if (madeFifo) unlink(req.execFifo.c_str());
   };
 
-  OwnedFd console, consoleReceiver;
+  Fd console, consoleReceiver;
   if (!req.consoleSocket.empty() && (!connectConsole(req.consoleSocket, console, f) || !aboveRange(console, minFd, f))) {
     dropFifo();
     return false;
@@ -366,7 +349,7 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
     return false;
   }
   // Owned here until launch succeeds: a failure below must not leak it.
-  OwnedFd master;
+  Fd master;
   if (consoleReceiver.fd >= 0 && !receiveFd(consoleReceiver.fd, master.fd, "pty master", f)) {
     dropFifo();
     return false;

@@ -12,14 +12,17 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/cgroup-list.h"
 #include "../common/cgroupfs.h"
 #include "../common/container.h"
 #include "../common/json.h"
 #include "../common/proc.h"
+#include "../common/ps-table.h"
 #include "../common/signals.h"
 #include "../common/verbs.h"
 #include "../init/plan.h"
 #include "bpf.h"
+#include "events-binding.h"
 #include "launch.h"
 #include "seccomp.h"
 
@@ -183,6 +186,52 @@ Napi::Value Delete(const Napi::CallbackInfo& info) {
   if (!runts::deleteVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Boolean>().Value(), f))
     return throwFailure(env, f);
   return env.Undefined();
+}
+
+Napi::Value Pause(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "pause(root, id)");
+  Failure f;
+  if (!runts::pauseVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), f)) return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value Resume(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "resume(root, id)");
+  Failure f;
+  if (!runts::resumeVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), f)) return throwFailure(env, f);
+  return env.Undefined();
+}
+
+Napi::Value Processes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "processes(root, id)");
+  std::vector<pid_t> pids;
+  Failure f;
+  if (!runts::processesVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), pids, f))
+    return throwFailure(env, f);
+  Napi::Array out = Napi::Array::New(env, pids.size());
+  for (size_t i = 0; i < pids.size(); i++) out.Set(i, Napi::Number::New(env, pids[i]));
+  return out;
+}
+
+// runc's filter of a ps(1) table (addon/common/ps-table.cc), for the Node
+// side of `runts ps`, which runs ps(1) through child_process.
+Napi::Value FilterPsTable(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 1) || info.Length() < 2 || !info[1].IsArray()) return throwType(env, "filterPsTable(output, pids)");
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::vector<pid_t> pids;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsNumber()) return throwType(env, "filterPsTable(output, pids): pids must be numbers");
+    pids.push_back(v.As<Napi::Number>().Int32Value());
+  }
+  std::string out;
+  Failure f;
+  if (!runts::filterPsTable(info[0].As<Napi::String>().Utf8Value(), pids, out, f)) return throwFailure(env, f);
+  return Napi::String::New(env, out);
 }
 
 Napi::Value ValidateContainerId(const Napi::CallbackInfo& info) {
@@ -394,6 +443,17 @@ Napi::Value CheckStateRecord(const Napi::CallbackInfo& info) {
   return damage.empty() ? env.Null() : Napi::String::New(env, damage);
 }
 
+// The cgroup list (<root>/<id>/cgroups) as delete reads it, confined to this
+// host's cgroup mounts: null, or why it would be ignored.
+Napi::Value CheckCgroupList(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "checkCgroupList(id, text)");
+  runts::CgroupList list;
+  std::string damage = runts::cgroupListDamage(info[0].As<Napi::String>().Utf8Value(),
+                                               info[1].As<Napi::String>().Utf8Value(), runts::hostCgroupLayout(), list);
+  return damage.empty() ? env.Null() : Napi::String::New(env, damage);
+}
+
 // The cgroup v2 device filter (src/cgroups/devices-v2.ts), one system call step each.
 Napi::Value BpfLoadDeviceProgram(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -446,6 +506,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("start", Napi::Function::New(env, Start));
   exports.Set("kill", Napi::Function::New(env, Kill));
   exports.Set("delete", Napi::Function::New(env, Delete));
+  exports.Set("checkCgroupList", Napi::Function::New(env, CheckCgroupList));
+  exports.Set("pause", Napi::Function::New(env, Pause));
+  exports.Set("resume", Napi::Function::New(env, Resume));
+  exports.Set("processes", Napi::Function::New(env, Processes));
+  exports.Set("filterPsTable", Napi::Function::New(env, FilterPsTable));
   exports.Set("validateContainerId", Napi::Function::New(env, ValidateContainerId));
   exports.Set("lockStateDir", Napi::Function::New(env, LockStateDir));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
@@ -464,6 +529,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfQueryDevicePrograms", Napi::Function::New(env, BpfQueryDevicePrograms));
   exports.Set("bpfAttachDeviceProgram", Napi::Function::New(env, BpfAttachDeviceProgram));
   exports.Set("bpfDetachDeviceProgram", Napi::Function::New(env, BpfDetachDeviceProgram));
+  runts::node::addEventsFunctions(env, exports, throwFailure);
   return exports;
 }
 

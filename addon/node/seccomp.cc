@@ -16,6 +16,7 @@
 #include <map>
 
 #include "../common/json.h"
+#include "../common/unique-fd.h"
 
 namespace runts::node {
 
@@ -30,13 +31,6 @@ struct Context {
   scmp_filter_ctx ctx = nullptr;
   ~Context() {
     if (ctx) seccomp_release(ctx);
-  }
-};
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) close(fd);
   }
 };
 

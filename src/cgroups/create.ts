@@ -8,16 +8,22 @@ import type { CgroupDir, CgroupPlacement } from './placement';
 
 /** The one operation that differs between cgroupfs and a test directory: mkdir. */
 export interface CgroupFs {
-  /** Creates one directory; the kernel fills it with the controller files. */
-  mkdir(dir: string): void;
+  /**
+   * Creates one directory (the kernel fills it with the controller files).
+   * Returns false when it already existed: someone else made it between
+   * runts' look and its mkdir, and it is not runts' to remove.
+   */
+  mkdir(dir: string): boolean;
 }
 
 export const realCgroupFs: CgroupFs = {
   mkdir(dir) {
     try {
       mkdirSync(dir);
+      return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
     }
   },
 };
@@ -50,7 +56,12 @@ function initCpuset(created: readonly string[]): void {
   }
 }
 
-/** mkdir -p that returns the directories it made, outermost first. */
+/**
+ * mkdir -p that returns the directories it made, outermost first: only those
+ * whose mkdir succeeded. One that appeared between the look and the mkdir
+ * (EEXIST: a racing create, an engine) is someone else's, and recording it
+ * as made would have delete remove it.
+ */
 function mkdirsReporting(dir: string, fs: CgroupFs): string[] {
   const missing: string[] = [];
   let cur = dir;
@@ -60,8 +71,7 @@ function mkdirsReporting(dir: string, fs: CgroupFs): string[] {
     if (parent === cur) break;
     cur = parent;
   }
-  for (const d of missing) fs.mkdir(d);
-  return missing;
+  return missing.filter((d) => fs.mkdir(d));
 }
 
 function ensureEmpty(d: CgroupDir): void {
@@ -85,8 +95,11 @@ export function createCgroups(placement: CgroupPlacement, fs: CgroupFs = realCgr
       } catch (e) {
         throw new RuntsError(`create cgroup ${d.dir}: ${(e as Error).message}`);
       }
-      result.push({ path: d.dir, created: made.length > 0 });
-      if (made.length === 0) ensureEmpty(d);
+      // Whether the leaf is runts': a leaf that existed (or appeared in a
+      // race) is kept at delete, and must not hold processes already.
+      const created = made.includes(d.dir);
+      result.push({ path: d.dir, created });
+      if (!created) ensureEmpty(d);
       if (d.version === 1 && d.hierarchy.split(',').includes('cpuset')) initCpuset(made);
     }
     return result;

@@ -4,7 +4,18 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultConfig } from '../config/defaults';
 import { createContainer } from '../container/create';
-import { containerState, deleteContainer, killContainer, listContainers, startContainer } from '../container/operations';
+import { containerEvents, containerStats } from '../container/events';
+import {
+  containerProcesses,
+  containerState,
+  deleteContainer,
+  killContainer,
+  listContainers,
+  pauseContainer,
+  resumeContainer,
+  startContainer,
+} from '../container/operations';
+import { psTable } from '../container/ps';
 import { runContainer } from '../container/run';
 import { RuntsError } from '../errors';
 import { features } from '../features';
@@ -12,8 +23,9 @@ import { nativeSeccompHost } from '../seccomp/native';
 import type { Logger } from '../log';
 import { writeStdout } from '../output';
 import type { ParsedCommand, Verb } from './grammar';
+import { runUpdate } from './update-flags';
 
-const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete']);
+const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'pause', 'resume', 'update']);
 
 function checkGlobals(cmd: ParsedCommand): void {
   const g = cmd.globals;
@@ -104,11 +116,34 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
     case 'list':
       printList(await listContainers(root), cmd);
       return 0;
+    case 'pause':
+      await pauseContainer(id(cmd), root);
+      return 0;
+    case 'resume':
+      await resumeContainer(id(cmd), root);
+      return 0;
+    case 'ps': {
+      const pids = await containerProcesses(id(cmd), root);
+      writeStdout(str(cmd, 'format') === 'json' ? `${JSON.stringify(pids)}\n` : psTable(pids, cmd.rest ?? []));
+      return 0;
+    }
     case 'spec':
       writeSpec(cmd);
+      return 0;
+    case 'update':
+      await runUpdate(id(cmd), cmd.options, cmd.globals.root, logger);
       return 0;
     case 'features':
       writeStdout(JSON.stringify(features(nativeSeccompHost()), null, 2) + '\n');
       return 0;
+    case 'events': {
+      const opts = { ...root, interval: str(cmd, 'interval') ?? '5s' };
+      if (bool(cmd, 'stats')) {
+        writeStdout(`${(await containerStats(id(cmd), opts)).json}\n`);
+        return 0;
+      }
+      for await (const e of containerEvents(id(cmd), { ...opts, onError: (m) => logger.error(m) })) writeStdout(`${e.json}\n`);
+      return 0;
+    }
   }
 }

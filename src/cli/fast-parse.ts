@@ -36,7 +36,8 @@ function findOption(specs: readonly OptionSpec[], arg: string): { spec: OptionSp
 function readValue(spec: OptionSpec, inline: string | undefined, next: string | undefined): { value: OptionValue; used: number } | undefined {
   if (spec.type === 'boolean') return inline === undefined ? { value: true, used: 0 } : undefined;
   const text = inline ?? next;
-  if (text === undefined || (inline === undefined && text.startsWith('-'))) return undefined;
+  // "-" is a value (update --resources - reads stdin), not an option.
+  if (text === undefined || (inline === undefined && text.startsWith('-') && text !== '-')) return undefined;
   const used = inline === undefined ? 1 : 0;
   if (spec.type === 'number') {
     if (!/^\d+$/.test(text)) return undefined;
@@ -76,8 +77,13 @@ export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
   const spec = VERBS[verbName as Verb];
   const options = defaultOptions(spec);
   const positionals: string[] = [];
+  let rest: string[] | undefined;
   for (; i < argv.length; i++) {
     const arg = argv[i] ?? '';
+    if (spec.rest && positionals.length === spec.positionals.length) {
+      rest = argv.slice(arg === '--' ? i + 1 : i);
+      break;
+    }
     if (!arg.startsWith('-') || arg === '-') {
       positionals.push(arg);
       continue;
@@ -98,5 +104,5 @@ export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
   spec.positionals.forEach((p, n) => {
     named[p.name] = positionals[n];
   });
-  return { verb: spec.name, globals, positionals: named, options };
+  return { verb: spec.name, globals, positionals: named, options, ...(spec.rest ? { rest: rest ?? [] } : {}) };
 }

@@ -4,7 +4,7 @@
 // takes only well-formed command lines, so that create and run do not pay
 // for loading yargs. Option names and meanings follow runc's.
 
-export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features';
+export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps' | 'events' | 'update';
 export type OptionValue = string | number | boolean;
 
 export interface OptionSpec {
@@ -29,6 +29,8 @@ export interface VerbSpec {
   options: readonly OptionSpec[];
   /** Shown under `runts <verb> --help`. */
   epilog?: string;
+  /** Everything after the positionals, verbatim, for another program (ps's options); a first "--" is dropped. */
+  rest?: PositionalSpec;
 }
 
 export interface Globals {
@@ -45,6 +47,8 @@ export interface ParsedCommand {
   globals: Globals;
   positionals: Record<string, string | undefined>;
   options: Record<string, OptionValue | undefined>;
+  /** The verb's rest arguments (VerbSpec.rest). */
+  rest?: string[];
 }
 
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -63,6 +67,31 @@ const CREATE_OPTIONS: readonly OptionSpec[] = [
   { name: 'no-pivot', type: 'boolean', default: false, describe: 'use MS_MOVE + chroot instead of pivot_root (rootfs on a ramdisk)' },
   { name: 'no-new-keyring', type: 'boolean', default: false, describe: 'keep the caller\'s session keyring instead of a new one' },
   { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' },
+];
+
+const str = (describe: string, name: string): OptionSpec => ({ name, type: 'string', describe });
+
+/** runc 1.2's update flags (all strings: src/cli/update-flags.ts parses and checks them). */
+export const UPDATE_OPTIONS: readonly OptionSpec[] = [
+  { ...str('a file with the resources (LinuxResources JSON), or - for stdin; the other flags are then ignored', 'resources'), alias: 'r' },
+  str('block I/O weight, 10 to 1000', 'blkio-weight'),
+  str('CPU CFS period (µs)', 'cpu-period'),
+  str('CPU CFS quota (µs) per period; -1 for none', 'cpu-quota'),
+  str('CPU CFS burst (µs)', 'cpu-burst'),
+  str('CPU shares (relative weight)', 'cpu-share'),
+  str('CPU real-time period (µs)', 'cpu-rt-period'),
+  str('CPU real-time runtime (µs) per period', 'cpu-rt-runtime'),
+  str('CPUs to use ("0-3,5")', 'cpuset-cpus'),
+  str('memory nodes to use', 'cpuset-mems'),
+  str('1 for SCHED_IDLE, 0 for normal', 'cpu-idle'),
+  str('kernel memory limit (v1, where the kernel still enforces it)', 'kernel-memory'),
+  str('kernel TCP buffer memory limit', 'kernel-memory-tcp'),
+  str('memory limit (bytes, or with a unit: 64m, 1g); -1 for none', 'memory'),
+  str('memory soft limit (bytes or with a unit)', 'memory-reservation'),
+  str('memory plus swap limit (bytes or with a unit); -1 for unlimited swap', 'memory-swap'),
+  str('maximum number of processes; -1 or 0 for none', 'pids-limit'),
+  str('Intel RDT L3 cache schema (refused: runts has no Intel RDT support)', 'l3-cache-schema'),
+  str('Intel RDT memory bandwidth schema (refused: runts has no Intel RDT support)', 'mem-bw-schema'),
 ];
 
 const ID: PositionalSpec = { name: 'container-id', describe: 'the container id', required: true };
@@ -110,7 +139,35 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     positionals: [],
     options: [{ name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' }],
   },
+  pause: { name: 'pause', describe: 'suspend every process of a container (the cgroup freezer)', positionals: [ID], options: [] },
+  resume: { name: 'resume', describe: 'resume the processes of a paused container', positionals: [ID], options: [] },
+  ps: {
+    name: 'ps',
+    describe: 'list the processes of a container',
+    positionals: [ID],
+    options: [
+      { name: 'format', alias: 'f', type: 'string', default: 'table', choices: ['table', 'json'], describe: "table: ps(1)'s output kept to the container's processes; json: an array of pids" },
+    ],
+    rest: { name: 'ps-options', describe: 'options for ps(1) after the container id (default -ef)', required: false },
+    epilog: 'Options go before the container id; what follows it is passed to ps(1), e.g. `runts ps c1 -- -o pid,comm`.',
+  },
   features: { name: 'features', describe: 'print the features document (what runts implements)', positionals: [], options: [] },
+  events: {
+    name: 'events',
+    describe: 'print stats every --interval and OOM kills of a container as JSON lines, until it stops',
+    positionals: [ID],
+    options: [
+      { name: 'stats', type: 'boolean', default: false, describe: "print the container's stats once, then exit" },
+      { name: 'interval', type: 'string', default: '5s', describe: 'time between stats, a Go duration (5s, 100ms, 1m30s)' },
+    ],
+  },
+  update: {
+    name: 'update',
+    describe: 'change the resource limits of a created, running or paused container',
+    positionals: [ID],
+    options: UPDATE_OPTIONS,
+    epilog: 'Only the limits given change. --resources takes a LinuxResources JSON document (- reads stdin); memory sizes take units (64m, 1g).',
+  },
 };
 
 export function defaultGlobals(): Globals {

@@ -5,6 +5,8 @@ import { defaultConfig } from '../config/defaults';
 import { schemaProblems } from '../config/validate';
 import { semanticProblems } from '../config/semantic';
 import { buildPlan } from '../plan/build';
+import { planResources } from '../cgroups/resources-plan';
+import { resourceProblems } from '../config/resources';
 import { parseFast } from './fast-parse';
 import type { HostProbe } from '../plan/host';
 import type { OciConfig } from '../config/types';
@@ -53,6 +55,12 @@ export function warmUp(): void {
         // Not libseccomp: the warm-up runs at build time, without the addon.
         compileSeccomp: () => ({ program: new Uint8Array(8), skipped: [] }),
       });
+    }
+    // Engines send limits with every container: their checks and plans too.
+    const limits = { memory: { limit: 1 << 28, swap: 1 << 29 }, cpu: { shares: 1024, quota: 50000, period: 100000 }, pids: { limit: 1024 } };
+    for (const mode of ['hybrid', 'v2'] as const) {
+      const checked = resourceProblems(limits, 'linux.resources', { mode, controllers: new Set(['memory', 'cpu', 'pids']) }, { types: false });
+      planResources(checked.resources, mode === 'v2' ? 2 : 1, { base: 'linux.resources', probe: { exists: () => true, read: () => undefined } });
     }
     const config = defaultConfig();
     parseFast(['--root', '/r', 'create', '--bundle', '/b', '--pid-file', '/p', 'x']);

@@ -29,7 +29,8 @@ function addOption(y: Argv, o: OptionSpec, global: boolean): Argv {
 }
 
 function commandString(spec: VerbSpec): string {
-  return [spec.name, ...spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`))].join(' ');
+  const rest = spec.rest ? [`[${spec.rest.name}..]`] : [];
+  return [spec.name, ...spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)), ...rest].join(' ');
 }
 
 function build(): Argv {
@@ -48,7 +49,7 @@ function build(): Argv {
     .help('help')
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, list, spec, features')
+    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, list, spec, features, pause, resume, ps, events, update')
     .recommendCommands()
     .wrap(100);
   for (const o of GLOBAL_OPTIONS) y = addOption(y, o, true);
@@ -56,6 +57,7 @@ function build(): Argv {
     y = y.command(commandString(spec), spec.describe, (cy) => {
       let c = cy;
       for (const p of spec.positionals) c = c.positional(p.name, { type: 'string', describe: p.describe });
+      if (spec.rest) c = c.positional(spec.rest.name, { type: 'string', array: true, describe: spec.rest.describe });
       for (const o of spec.options) c = addOption(c, o, false);
       if (spec.epilog) c = c.epilog(spec.epilog);
       return c;
@@ -78,7 +80,9 @@ function toCommand(argv: Record<string, unknown>): ParsedCommand {
   for (const p of spec.positionals) positionals[p.name] = argv[p.name] === undefined ? undefined : String(argv[p.name]);
   const options: ParsedCommand['options'] = {};
   for (const o of spec.options) options[o.name] = argv[o.name] as ParsedCommand['options'][string];
-  return { verb, globals, positionals, options };
+  // What follows "--" is left in argv._ after the verb.
+  const rest = spec.rest ? [...((argv[spec.rest.name] as unknown[] | undefined) ?? []), ...(argv._ as unknown[]).slice(1)].map(String) : undefined;
+  return { verb, globals, positionals, options, ...(rest ? { rest } : {}) };
 }
 
 export async function parseWithYargs(args: readonly string[]): Promise<YargsOutcome> {

@@ -2,7 +2,9 @@
 // config (schema and semantics) without creating anything.
 import path from 'node:path';
 import type { ConfigProblem } from '../errors';
+import { hostLayout } from '../cgroups/layout';
 import { realHost } from '../plan/host';
+import { realResourceHost, resourceProblems } from './resources';
 import { semanticProblems } from './semantic';
 import { schemaProblems } from './validate';
 
@@ -18,5 +20,11 @@ export function validateConfig(config: unknown, bundle = '.'): ValidationResult 
     terminalHandled: true,
     consoleSocket: false,
   });
-  return { problems: [...schemaProblems(config), ...semantic.problems], warnings: semantic.warnings };
+  const linux = config !== null && typeof config === 'object' ? (config as { linux?: unknown }).linux : undefined;
+  const raw = linux !== null && typeof linux === 'object' ? (linux as { resources?: unknown }).resources : undefined;
+  const resources = resourceProblems(raw, 'linux.resources', realResourceHost(hostLayout()), { types: false });
+  return {
+    problems: [...schemaProblems(config), ...semantic.problems, ...resources.problems],
+    warnings: [...semantic.warnings, ...resources.warnings],
+  };
 }

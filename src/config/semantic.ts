@@ -268,12 +268,8 @@ function checkUnsupported(c: Checker, config: Json, linux: Json | undefined): vo
     if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
   }
   if (obj(linux?.netDevices) && Object.keys(obj(linux?.netDevices) ?? {}).length) c.unsupported('linux.netDevices', 'linux.netDevices');
-  const resources = obj(linux?.resources);
-  // linux.resources.devices is applied (src/cgroups/devices.ts); the limits are not yet.
-  const set = Object.keys(resources ?? {}).filter((k) => k !== 'devices' && resources?.[k] !== undefined && resources?.[k] !== null);
-  if (set.length) {
-    c.warnings.push(`linux.resources (${set.join(', ')}) are not applied: runts does not set cgroup limits yet`);
-  }
+  // linux.resources: the device rules are checked below (deviceConfigProblems),
+  // the limits by src/config/resources.ts, which needs the host's cgroups.
 }
 
 export function semanticProblems(config: unknown, ctx: SemanticContext): SemanticResult {

@@ -10,6 +10,11 @@ import { applyDeviceCgroup, inNestedUserNamespace } from '../cgroups/device-cgro
 import type { DeviceRule } from '../cgroups/devices';
 import { hostLayout } from '../cgroups/layout';
 import { cgroupsPathOf, placeContainer, type CgroupPlacement } from '../cgroups/placement';
+import type { LinuxResources } from '../cgroups/resources';
+import { applyResourcePlan, resourceProbe, resourceTarget } from '../cgroups/resources-apply';
+import { planResources } from '../cgroups/resources-plan';
+import { enableSubtreeControllers } from '../cgroups/subtree';
+import { realResourceHost, resourceProblems } from '../config/resources';
 import { readConfigFile, requireConfigObject } from '../config/load';
 import { semanticProblems } from '../config/semantic';
 import type { ContainerState, OciConfig } from '../config/types';
@@ -23,8 +28,8 @@ import { realHost, type HostProbe } from '../plan/host';
 import type { LaunchPlan } from '../plan/types';
 import { nativeSeccompCompiler } from '../seccomp/native';
 import { SPEC_VERSION } from '../config/version';
-import type { StateRecord } from '../state/record';
-import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writePidFile, writeRecord } from '../state/store';
+import type { CgroupList, StateRecord } from '../state/record';
+import { checkContainerId, claimStateDir, DEFAULT_ROOT, removeStateDir, writeCgroupList, writePidFile, writeRecord } from '../state/store';
 
 export interface CreateOptions {
   id: string;
@@ -67,6 +72,8 @@ interface Prepared {
   seccompListenerPath?: string;
   seccompListenerMetadata?: string;
   deviceRules: DeviceRule[];
+  /** linux.resources' limits, checked against this host's cgroups. */
+  resources: LinuxResources;
 }
 
 /** Validation and planning: no system call that changes anything happens here. */
@@ -91,14 +98,21 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   const schemaPaths = new Set(problems.map((q) => q.path));
   problems.push(...semantic.problems.filter((q) => !(q.path.startsWith('linux.seccomp') && schemaPaths.has(q.path))));
   const typed = config as OciConfig;
+  const layout = hostLayout();
   let placement: CgroupPlacement | undefined;
   try {
-    placement = placeContainer(hostLayout(), cgroupsPathOf(config), opts.id);
+    placement = placeContainer(layout, cgroupsPathOf(config), opts.id);
   } catch (e) {
     problems.push({ path: 'linux.cgroupsPath', message: (e as Error).message });
   }
+  const linux = (config as { linux?: { resources?: unknown } }).linux;
+  const resources = resourceProblems(linux !== null && typeof linux === 'object' ? linux.resources : undefined, 'linux.resources', realResourceHost(layout), {
+    types: false,
+  });
+  const schemaFlagged = new Set(problems.map((q) => q.path));
+  problems.push(...resources.problems.filter((q) => !schemaFlagged.has(q.path)));
   if (problems.length || !placement) throw new ConfigError(file, problems);
-  for (const w of semantic.warnings) logger.warn(w);
+  for (const w of [...semantic.warnings, ...resources.warnings]) logger.warn(w);
   const { plan, extras } = buildPlan(typed, {
     id: opts.id,
     bundle,
@@ -121,6 +135,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     gidMap: extras.gidMap,
     placement,
     deviceRules: extras.deviceRules,
+    resources: resources.resources,
     seccompListenerPath: extras.seccompListenerPath,
     seccompListenerMetadata: extras.seccompListenerMetadata,
   };
@@ -211,6 +226,36 @@ function applyDevices(p: Prepared, logger: Logger): void {
   logger.debug(`device cgroup ${applied.kind} ${applied.dir}: ${p.deviceRules.length} rules, ${what}, ${ms} ms`);
 }
 
+/**
+ * The limits, after the device cgroup and before the init is moved into the
+ * cgroups: the container never runs a moment without them.
+ */
+function applyResources(p: Prepared, logger: Logger): void {
+  const started = performance.now();
+  const target = resourceTarget(p.placement);
+  const probe = resourceProbe(target);
+  const plan = planResources(p.resources, target.version, { base: 'linux.resources', probe });
+  const applied = applyResourcePlan(plan, target);
+  for (const w of applied.warnings) logger.warn(w);
+  if (applied.written.length) {
+    logger.debug(`resources v${target.version}: ${applied.written.join(', ')} (${(performance.now() - started).toFixed(2)} ms)`);
+  }
+}
+
+/** The cgroup part of the record, for <dir>/cgroups.json. */
+function cgroupListOf(record: StateRecord): CgroupList {
+  return { version: 1, id: record.id, cgroups: record.runts.cgroups };
+}
+
+/**
+ * The cgroup list first, then state.json: whichever of the two a crash or an
+ * attacker damages, delete --force still learns where the cgroups are.
+ */
+function writeRecords(dir: string, record: StateRecord): void {
+  writeCgroupList(dir, cgroupListOf(record));
+  writeRecord(dir, record);
+}
+
 function toPublicState(record: StateRecord, status: ContainerState['status']): ContainerState {
   const { runts: _private, ...rest } = record;
   return { ...rest, status };
@@ -227,19 +272,29 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
   let launched: LaunchResult | undefined;
   try {
     const record = baseRecord(p, opts.id, predicted);
-    writeRecord(dir, record);
+    // Before any cgroup exists, both say where they will be.
+    writeRecords(dir, record);
     testPoint('recorded');
     cgroups = createCgroups(p.placement);
     // cgroup.kill (Linux 5.14+) appears with the container's cgroup.
     const killFile = p.placement.killFile && existsSync(p.placement.killFile) ? p.placement.killFile : undefined;
-    if (killFile || cgroups.some((c, i) => c.created !== predicted[i]?.created)) {
+    // Only a raced directory changes the list (it is not runts' to remove).
+    const raced = cgroups.some((c, i) => c.created !== predicted[i]?.created);
+    if (killFile || raced) {
       record.runts.cgroups = cgroups;
       record.runts.killFile = killFile;
+      if (raced) writeCgroupList(dir, cgroupListOf(record));
       writeRecord(dir, record);
     }
+    // cgroup v2: the controllers delegated down to the container's cgroup.
+    const subtree = enableSubtreeControllers(p.placement);
+    if (subtree.enabled.length) logger.debug(`cgroup.subtree_control: ${subtree.enabled.join('; ')}`);
+    if (subtree.refused.length) logger.debug(`cgroup.subtree_control refused: ${subtree.refused.join('; ')}`);
     testPoint('cgroups');
     applyDevices(p, logger);
     testPoint('devices');
+    applyResources(p, logger);
+    testPoint('resources');
     try {
       launched = native().launch({
         initPath: initPath(),

@@ -1,4 +1,4 @@
-// start, state, kill, delete and list. The work is done by the native verbs
+// start, state, kill, delete, pause, resume, ps and list. The work is done by the native verbs
 // (addon/common/verbs.cc), the very code the `runts` launcher runs without
 // Node, so the library and the CLI behave the same.
 import { readdirSync } from 'node:fs';
@@ -54,6 +54,33 @@ export interface DeleteOptions extends RootOption {
 export async function deleteContainer(id: string, opts?: DeleteOptions): Promise<void> {
   try {
     native().delete(rootOf(opts), id, opts?.force ?? false);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Freezes a running (or created) container; it stays frozen until resumeContainer. */
+export async function pauseContainer(id: string, opts?: RootOption): Promise<void> {
+  try {
+    native().pause(rootOf(opts), id);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** Thaws a paused container. */
+export async function resumeContainer(id: string, opts?: RootOption): Promise<void> {
+  try {
+    native().resume(rootOf(opts), id);
+  } catch (e) {
+    throw fromNative(e);
+  }
+}
+
+/** The pids (host pid namespace) of every process in the container's cgroup and the cgroups below it. */
+export async function containerProcesses(id: string, opts?: RootOption): Promise<number[]> {
+  try {
+    return native().processes(rootOf(opts), id);
   } catch (e) {
     throw fromNative(e);
   }

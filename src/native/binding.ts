@@ -65,6 +65,12 @@ export interface NativeAddon {
   start(root: string, id: string): void;
   kill(root: string, id: string, signal: string, all: boolean): void;
   delete(root: string, id: string, force: boolean): void;
+  pause(root: string, id: string): void;
+  resume(root: string, id: string): void;
+  /** Pids of every process in the container's cgroup and those below it (runc's order). */
+  processes(root: string, id: string): number[];
+  /** runc's filter of ps(1) output: the header and the lines whose PID column is one of pids. */
+  filterPsTable(output: string, pids: number[]): string;
   validateContainerId(id: string): string | null;
   lockStateDir(dir: string): number;
   closeFd(fd: number): void;
@@ -78,6 +84,8 @@ export interface NativeAddon {
   checkLaunchPlan(text: string): string | null;
   /** The native verbs' state record reader: null, or what is damaged (tests of the state contract). */
   checkStateRecord(id: string, text: string): string | null;
+  /** The cgroup list (<root>/<id>/cgroups) as delete reads it: null, or why delete would ignore it. */
+  checkCgroupList(id: string, text: string): string | null;
   /** Where delete looks for a container whose record is damaged: /runts/<id> in every hierarchy ("" for an absent file). */
   defaultCgroupPlacement(id: string): { dirs: string[]; procsFile: string; freezerFile: string; killFile: string };
   /** Compiles a SeccompDescription (as JSON) with libseccomp. */
@@ -90,7 +98,26 @@ export interface NativeAddon {
   /** Attaches with BPF_F_ALLOW_MULTI. */
   bpfAttachDeviceProgram(cgroupDir: string, progFd: number): void;
   bpfDetachDeviceProgram(cgroupDir: string, progId: number): void;
+  /** `events --stats`: the stats event, one JSON line (addon/common/events.cc). */
+  eventsStats(root: string, id: string, interval: string): string;
+  /** The stats "data" JSON of directories laid out like a container's cgroups (tests). */
+  statsFromDirs(sources: StatsSources): string;
+  /** Go's time.ParseDuration: nanoseconds. */
+  parseDuration(text: string): number;
+  /** `events`: streams on an addon thread; "end" or "failed" comes last. Returns stop(). */
+  eventsStream(root: string, id: string, interval: string, onEvent: (kind: EventsStreamKind, text: string) => void): () => void;
 }
+
+/** Where statsFromDirs reads: v1 controller directories, or the v2 one. */
+export interface StatsSources {
+  unified: boolean;
+  controllers?: Record<string, string>;
+  unifiedDir?: string;
+  hugepagesDir?: string;
+}
+
+/** line: an event; error: a stats read failed (the stream goes on); end/failed: the stream is over. */
+export type EventsStreamKind = 'line' | 'error' | 'end' | 'failed';
 
 let root: string | undefined;
 

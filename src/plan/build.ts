@@ -24,6 +24,7 @@ import type {
   LaunchPlan,
   PlanCapabilities,
   PlanDevice,
+  PlanCgroupPart,
   PlanMount,
   PlanNamespaceJoin,
   PlanProcess,
@@ -87,6 +88,18 @@ function idMap(mappings: readonly IdMapping[] | undefined): string {
   return (mappings ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 
+/**
+ * The config's cgroup mount (runc's mountCgroupV1/V2). On v2: cgroup2 with a
+ * cgroup namespace (it shows the namespace's root: the container's cgroup),
+ * else a bind of the container's cgroup. On v1 and hybrid: a tmpfs with one
+ * entry per hierarchy, named as on the host (memory, cpu,cpuacct, systemd,
+ * and on a hybrid host unified), plus the co-mount symlinks (cpu ->
+ * cpu,cpuacct); each entry a new mount of the hierarchy with a cgroup
+ * namespace, a bind of the container's cgroup directory without one.
+ * runc and crun leave the unified hierarchy of a hybrid host out; runts
+ * mounts it as systemd-nspawn does, so that systemd inside finds its
+ * /sys/fs/cgroup/unified.
+ */
 function cgroupMount(m: Mount, base: PlanMount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
   const dirs = ctx.cgroups.dirs;
   if (ctx.cgroups.mode === 'v2') {
@@ -96,13 +109,20 @@ function cgroupMount(m: Mount, base: PlanMount, ctx: PlanContext, cgroupNs: bool
     const extra = base.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     return { ...base, kind: 'bind', source: unified.dir, flags: MS.BIND | MS.REC, remount: extra !== 0, remountFlags: extra };
   }
-  const v1 = dirs.filter((d) => d.version === 1);
-  const binds = v1.map((d) => ({ source: d.dir, name: path.posix.basename(d.mountPoint) }));
-  const links = binds.flatMap((b) =>
-    b.name.includes(',') ? b.name.split(',').map((part) => ({ name: part, target: b.name })) : [],
+  const parts: PlanCgroupPart[] = [];
+  for (const d of dirs) {
+    const name = path.posix.basename(d.mountPoint);
+    // Two hierarchies mounted under the same name elsewhere: the first wins.
+    if (!name || parts.some((p) => p.name === name)) continue;
+    if (!cgroupNs) parts.push({ name, type: 'bind', source: d.dir, data: '' });
+    else if (d.version === 1) parts.push({ name, type: 'cgroup', source: 'cgroup', data: d.hierarchy });
+    else parts.push({ name, type: 'cgroup2', source: 'cgroup2', data: '' });
+  }
+  const links = parts.flatMap((p) =>
+    p.name.includes(',') ? p.name.split(',').filter((part) => !parts.some((q) => q.name === part)).map((part) => ({ name: part, target: p.name })) : [],
   );
-  // The tmpfs that holds the binds; its data gains the mount label.
-  return { ...base, kind: 'cgroup1', data: 'mode=755', cgroupBinds: binds, cgroupLinks: links };
+  // The tmpfs that holds them; its data gains the mount label.
+  return { ...base, kind: 'cgroup1', data: 'mode=755', cgroupParts: parts, cgroupLinks: links };
 }
 
 function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
@@ -123,7 +143,7 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
     sourceIsDir: true,
     mayCoverProcfs: mayCoverProcfs(destination, m.type),
     needsPlainDirectory: needsPlainDirectory(m.type),
-    cgroupBinds: [],
+    cgroupParts: [],
     cgroupLinks: [],
   };
   if (isBindMount(m.type, m.options)) {
@@ -244,10 +264,16 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
   const ns = namespaces(config);
   const mountJoined = ns.joins.some((j) => j.flag === CLONE_FLAGS.mount);
   const label = config.linux?.mountLabel;
+  // A cgroup namespace created or joined (runc's Namespaces.Contains): a
+  // cgroup filesystem mounted in it shows the namespace's root. The init is
+  // in the container's cgroups before it unshares (addon/node/launch.cc
+  // writes cgroup.procs before it sends the plan), so a new namespace's root
+  // is the container's cgroup.
+  const cgroupNs = ns.created.has('cgroup') || ns.joins.some((j) => j.flag === CLONE_FLAGS.cgroup);
   const mounts = mountJoined
     ? []
     : (config.mounts ?? []).map((m) => {
-        const planned = planMount(m, ctx, ns.created.has('cgroup'));
+        const planned = planMount(m, ctx, cgroupNs);
         return label ? labelMount(planned, label) : planned;
       });
   // A /dev bind-mounted from the host already has its nodes.

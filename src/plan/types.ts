@@ -13,7 +13,7 @@ export interface PlanNamespaceJoin {
 }
 
 export interface PlanMount {
-  /** bind: a bind mount; fs: mount(2) of a filesystem; cgroup1: tmpfs + one bind per v1 hierarchy. */
+  /** bind: a bind mount; fs: mount(2) of a filesystem; cgroup1: a tmpfs holding one mount per hierarchy (cgroupParts). */
   kind: 'bind' | 'fs' | 'cgroup1';
   destination: string;
   source: string;
@@ -30,8 +30,26 @@ export interface PlanMount {
   mayCoverProcfs: boolean;
   /** proc and sysfs: the destination must be an ordinary directory, not a symlink. */
   needsPlainDirectory: boolean;
-  cgroupBinds: { source: string; name: string }[];
+  /** cgroup1: what goes under the tmpfs, one entry per hierarchy of the host. */
+  cgroupParts: PlanCgroupPart[];
+  /** cgroup1: the co-mount symlinks (cpu -> cpu,cpuacct). */
   cgroupLinks: { name: string; target: string }[];
+}
+
+/**
+ * One hierarchy under a cgroup1 mount's tmpfs, at <destination>/<name>:
+ * with a cgroup namespace a new mount of the hierarchy ("cgroup" with the
+ * hierarchy's options as data, or "cgroup2" for the unified one of a hybrid
+ * host), which shows the namespace's root, the container's own cgroup;
+ * without one a bind of the container's cgroup directory on the host.
+ */
+export interface PlanCgroupPart {
+  name: string;
+  type: 'bind' | 'cgroup' | 'cgroup2';
+  /** bind: the host directory; cgroup, cgroup2: the mount's source name. */
+  source: string;
+  /** cgroup: the hierarchy ("memory", "cpu,cpuacct", "name=systemd"); else "". */
+  data: string;
 }
 
 export interface PlanDevice {

@@ -5,7 +5,7 @@
 // the C++ reader takes exactly these fields: a record with a field missing,
 // mistyped or unknown is read as damaged (only `delete --force` acts on it).
 import { array, bool, int, literal, map, object, oneOf, optional, str, uint64, type Equal, type Infer } from '../contract/fields';
-import type { StateRecord } from './record';
+import type { CgroupList, StateRecord } from './record';
 
 export const STATE_RECORD = object({
   ociVersion: str,
@@ -32,3 +32,17 @@ export const STATE_RECORD = object({
 
 const recordMatchesContract: Equal<StateRecord, Infer<typeof STATE_RECORD>> = true;
 void recordMatchesContract;
+
+// <root>/<id>/cgroups.json, the cgroup list delete falls back on when
+// state.json is damaged (src/state/record.ts CgroupList). Every field is
+// required: the reader (addon/common/cgroup-list.cc) ignores a list that is
+// not exactly this, or whose paths are not confined to the host's cgroup
+// mounts; test/unit/cgroup-list.test.ts checks it.
+export const CGROUP_LIST = object({
+  version: literal(1),
+  id: str,
+  cgroups: array(object({ path: str, created: bool })),
+});
+
+const listMatchesContract: Equal<CgroupList, Infer<typeof CGROUP_LIST>> = true;
+void listMatchesContract;

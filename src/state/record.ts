@@ -24,3 +24,16 @@ export interface StateRecord extends Omit<ContainerState, 'status' | 'pid'> {
   pid: number;
   runts: RuntsPrivateState;
 }
+
+/**
+ * <root>/<id>/cgroups.json: the container's cgroups, written before any is
+ * made and kept in step with runts.cgroups. With state.json damaged or
+ * missing, the native delete finds the container's cgroups here
+ * (addon/common/cgroup-list.h), and derives the procs, freezer and kill
+ * files from them as placement.ts chooses them.
+ */
+export interface CgroupList {
+  version: 1;
+  id: string;
+  cgroups: CreatedCgroup[];
+}

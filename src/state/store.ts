@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RuntsError } from '../errors';
 import { native } from '../native/binding';
-import type { StateRecord } from './record';
+import type { CgroupList, StateRecord } from './record';
 
 export const DEFAULT_ROOT = '/run/runts';
 
@@ -31,6 +31,17 @@ export function writeFileAtomic(file: string, content: string, mode = 0o600): vo
 
 export function writeRecord(dir: string, record: StateRecord): void {
   writeFileAtomic(path.join(dir, 'state.json'), `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * cgroups.json: the container's cgroup list (see CgroupList), written before
+ * any cgroup is made. delete --force reads it when state.json is damaged, so
+ * that a container with its own linux.cgroupsPath is found and removed all
+ * the same (the native reader takes it only whole and confined, as
+ * state.json's paths: addon/common/cgroup-list.h).
+ */
+export function writeCgroupList(dir: string, list: CgroupList): void {
+  writeFileAtomic(path.join(dir, 'cgroups.json'), `${JSON.stringify(list)}\n`);
 }
 
 /**

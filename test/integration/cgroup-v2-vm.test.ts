@@ -18,6 +18,7 @@ describe.skipIf(!isRoot || onV2Already || process.env.RUNTS_SKIP_V2_VM === '1')(
     const out = `${r.stdout}${r.stderr}`;
     if (r.status !== 0) console.error(out);
     expect(r.status).toBe(0);
-    expect(out).toMatch(/Tests +8 passed \(8\)/);
+    // Every test passed and none was skipped (a skip shows as "N passed | M skipped (N+M)").
+    expect(out).toMatch(/Tests +(\d+) passed \(\1\)/);
   }, 900_000);
 });

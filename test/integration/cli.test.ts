@@ -81,7 +81,7 @@ describe.skipIf(!isRoot)('command line', () => {
     expect(f.linux.seccomp).toMatchObject({ enabled: true, knownFlags: expect.arrayContaining(['SECCOMP_FILTER_FLAG_LOG']) });
     expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
     expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');
-    expect(f.linux.cgroup).toEqual({ v1: true, v2: true, systemd: false, systemdUser: false, rdma: false });
+    expect(f.linux.cgroup).toEqual({ v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
     expect(f.mountOptions).toContain('rro');
     expect(f.mountOptions).not.toContain('idmap');
   });

@@ -2,6 +2,8 @@
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostLayout, parseProcCgroup } from '../../src/cgroups/layout';
+import { placeContainer } from '../../src/cgroups/placement';
 import { stateSchemaProblems } from '../../src/config/validate-documents';
 import { cgroupDirs, isRoot, ROOT, runts, Sandbox, traces } from '../helpers/sandbox';
 
@@ -135,15 +137,22 @@ describe.skipIf(!isRoot)('lifecycle', () => {
     expect(traces(id)).toEqual([]);
   });
 
-  it('places the container in /runts/<id> by default and removes it at delete', () => {
+  it('places the container in /runts/<id> by default, in every hierarchy of the host, and removes it at delete', () => {
     const id = sb.id();
     const bundle = sb.bundle(id, ['sleep', '60'], (c) => delete c.linux!.cgroupsPath);
     expect(runts(['create', '-b', bundle, id]).code).toBe(0);
     const pid = JSON.parse(runts(['state', id]).stdout).pid;
-    expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toContain(`:memory:/runts/${id}\n`);
-    expect(existsSync(`/sys/fs/cgroup/memory/runts/${id}`)).toBe(true);
+    // Where the layout (v1, v2 or hybrid) says the container's cgroups are.
+    const layout = hostLayout();
+    const dirs = placeContainer(layout, undefined, id).dirs;
+    expect(dirs.length).toBe(layout.hierarchies.length);
+    const own = parseProcCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    for (const d of dirs) {
+      expect(own.get(d.hierarchy), d.hierarchy || 'unified').toBe(`/runts/${id}`);
+      expect(existsSync(d.dir), d.dir).toBe(true);
+    }
     expect(runts(['delete', '--force', id]).code).toBe(0);
-    expect(existsSync(`/sys/fs/cgroup/memory/runts/${id}`)).toBe(false);
+    for (const d of dirs) expect(existsSync(d.dir), d.dir).toBe(false);
   });
 
   it('lists containers as a table and as JSON', () => {

@@ -224,13 +224,13 @@ describe('pending: config.json from a FIFO or /dev/zero', () => {
   });
 });
 
-// HOLE: delete --force of a container whose state.json is damaged (an
-// attacker with write access to the state directory, a crash, a full disk)
-// fails and leaves the container's process and cgroups behind.
-// HOLE, still open: a container with its own linux.cgroupsPath whose
-// state.json is damaged cannot be found by delete --force (nothing else on
-// disk says where its cgroups are; the default /runts/<id> is found).
-describe.skip('pending: delete --force with a damaged state.json', () => {
+// HOLE (closed): delete --force of a container whose state.json is damaged
+// (an attacker with write access to the state directory, a crash, a full
+// disk) failed and left the container's process and cgroups behind; with its
+// own linux.cgroupsPath (as here, /runts-test/<id>) nothing else on disk said
+// where its cgroups were. create now writes the cgroup list
+// (<root>/<id>/cgroups.json) before it makes any cgroup, and delete reads it.
+describe('pending: delete --force with a damaged state.json', () => {
   let sb: Sandbox;
   const started: { pid: number; cgroups: string[]; dir: string }[] = [];
   beforeEach(() => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCgroups, removeCgroups } from '../../src/cgroups/create';
+import { createCgroups, realCgroupFs, removeCgroups } from '../../src/cgroups/create';
 import { detectLayout, type CgroupLayout } from '../../src/cgroups/layout';
 import { placeContainer } from '../../src/cgroups/placement';
 import { RuntsError } from '../../src/errors';
@@ -85,6 +85,13 @@ describe('cgroup placement', () => {
     expect(placeContainer(layout, 'mine/c3', 'c3').dirs[0]?.dir).toBe('/sys/fs/cgroup/cpu/mine/c3');
   });
 
+  it('puts a relative cgroupsPath beside its own cgroup on v2, where its own has processes', () => {
+    const v2 = detectLayout('40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/engine/runts.scope\n');
+    expect(placeContainer(v2, 'pod/c4', 'c4').dirs[0]?.dir).toBe('/sys/fs/cgroup/engine/pod/c4');
+    const atRoot = detectLayout('40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/\n');
+    expect(placeContainer(atRoot, 'pod/c4', 'c4').dirs[0]?.dir).toBe('/sys/fs/cgroup/pod/c4');
+  });
+
   it('refuses paths that escape or name the root', () => {
     expect(() => placeContainer(layout, '../up', 'x')).toThrow(RuntsError);
     expect(() => placeContainer(layout, '/', 'x')).toThrow(/root cgroup/);
@@ -99,8 +106,50 @@ describe('cgroup placement', () => {
 
   it('maps paths through a mount whose root is a sub-cgroup', () => {
     const nested = detectLayout('40 24 0:27 /kubepods/pod1 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n', '0::/kubepods/pod1\n');
+    // The parent of runts' own cgroup is not visible through this mount:
+    // the container goes under runts' own cgroup, the only place there is.
     expect(placeContainer(nested, 'ctr', 'x').dirs[0]?.dir).toBe('/sys/fs/cgroup/ctr');
     expect(() => placeContainer(nested, '/elsewhere', 'x')).toThrow(/outside/);
+  });
+});
+
+describe('placement of a relative cgroupsPath, as runc', () => {
+  const V2_MOUNTINFO = '40 24 0:27 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n';
+
+  it('pure v2: beside runts\' own cgroup (under its parent), as runc\'s fs2 driver', () => {
+    const v2 = detectLayout(V2_MOUNTINFO, '0::/user.slice/user-0.slice/session-1.scope\n');
+    const p = placeContainer(v2, 'runc-like/c1', 'c1');
+    expect(p.dirs.map((d) => [d.cgroupPath, d.dir])).toEqual([
+      ['/user.slice/user-0.slice/runc-like/c1', '/sys/fs/cgroup/user.slice/user-0.slice/runc-like/c1'],
+    ]);
+    // Not only for a ".scope": runc takes the parent of any own cgroup.
+    const service = detectLayout(V2_MOUNTINFO, '0::/system.slice/containerd.service\n');
+    expect(placeContainer(service, 'k8s/pod', 'x').dirs[0]?.cgroupPath).toBe('/system.slice/k8s/pod');
+  });
+
+  it('pure v2, runts in the root cgroup: under the root', () => {
+    const v2 = detectLayout(V2_MOUNTINFO, '0::/\n');
+    expect(placeContainer(v2, 'a/b', 'x').dirs[0]?.dir).toBe('/sys/fs/cgroup/a/b');
+  });
+
+  it('v1 and hybrid: under runts\' own cgroup in every hierarchy, the unified one of a hybrid host included', () => {
+    const cgroup = HYBRID_CGROUP.replace('0::/', '0::/user.slice/session-2.scope');
+    const hybrid = detectLayout(HYBRID_MOUNTINFO, cgroup);
+    const dirs = placeContainer(hybrid, 'mine/c3', 'c3').dirs;
+    expect(dirs.find((d) => d.hierarchy === 'memory')?.dir).toBe('/sys/fs/cgroup/memory/process_api/abc/mine/c3');
+    expect(dirs.find((d) => d.version === 2)?.dir).toBe('/sys/fs/cgroup/unified/user.slice/session-2.scope/mine/c3');
+  });
+
+  it('refuses a placement in runts\' own cgroup or above it (delete could not remove it)', () => {
+    const v2 = detectLayout(V2_MOUNTINFO, '0::/user.slice/session-1.scope\n');
+    // "session-1.scope" from the parent is runts' own cgroup; "." is the parent itself.
+    expect(() => placeContainer(v2, 'session-1.scope', 'x')).toThrow(/runts' own cgroup \(\/user\.slice\/session-1\.scope\) or above it/);
+    expect(() => placeContainer(v2, '.', 'x')).toThrow(/or above it/);
+    expect(() => placeContainer(v2, '/user.slice', 'x')).toThrow(/or above it/);
+    expect(placeContainer(v2, 'session-1.scope/sub', 'x').dirs[0]?.cgroupPath).toBe('/user.slice/session-1.scope/sub');
+    const hybrid = detectLayout(HYBRID_MOUNTINFO, HYBRID_CGROUP);
+    expect(() => placeContainer(hybrid, '/process_api', 'x')).toThrow(/in the memory hierarchy, which is runts' own cgroup/);
+    expect(() => placeContainer(hybrid, '.', 'x')).toThrow(/or above it/);
   });
 });
 
@@ -142,6 +191,7 @@ describe('creating cgroup directories (in a temporary directory)', () => {
       mkdir(d: string) {
         mkdirSync(d);
         if (d.includes('/cpuset/')) for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(path.join(d, f), '');
+        return true;
       },
     };
     const created = createCgroups(placeContainer(layout, '/p/q', 'x'), kernelLike);
@@ -161,6 +211,53 @@ describe('creating cgroup directories (in a temporary directory)', () => {
     const placement = placeContainer(layout, '/busy', 'x');
     expect(() => createCgroups(placement)).toThrow(/memory\/busy already has processes \(1234\)/);
     expect(existsSync(path.join(dir, 'cpuset/busy'))).toBe(false);
+  });
+
+  it('a directory that appears between the look and the mkdir (EEXIST) is never recorded as made', () => {
+    const layout = fakeHierarchies();
+    // Someone else creates memory/raced (and its parent) just before runts' mkdir of it.
+    const racing = {
+      mkdir(d: string) {
+        if (d.startsWith(path.join(dir, 'memory'))) {
+          mkdirSync(d);
+          return false;
+        }
+        mkdirSync(d);
+        return true;
+      },
+    };
+    const created = createCgroups(placeContainer(layout, '/outer/raced', 'x'), racing);
+    expect(created).toEqual([
+      { path: path.join(dir, 'cpuset/outer/raced'), created: true },
+      { path: path.join(dir, 'memory/outer/raced'), created: false },
+    ]);
+    removeCgroups(created);
+    expect(existsSync(path.join(dir, 'cpuset/outer/raced'))).toBe(false);
+    expect(existsSync(path.join(dir, 'memory/outer/raced'))).toBe(true);
+  });
+
+  it('a raced leaf that already holds processes is refused like any existing one', () => {
+    const layout = fakeHierarchies();
+    const racing = {
+      mkdir(d: string) {
+        mkdirSync(d);
+        if (!d.endsWith('/memory/busy')) return true;
+        writeFileSync(path.join(d, 'cgroup.procs'), '4321\n');
+        return false;
+      },
+    };
+    expect(() => createCgroups(placeContainer(layout, '/busy', 'x'), racing)).toThrow(/memory\/busy already has processes \(4321\)/);
+    // What runts made is undone; what the racer made stays.
+    expect(existsSync(path.join(dir, 'cpuset/busy'))).toBe(false);
+    expect(existsSync(path.join(dir, 'memory/busy'))).toBe(true);
+  });
+
+  it('the real mkdir reports EEXIST as "not made"', () => {
+    fakeHierarchies();
+    const d = path.join(dir, 'memory', 'x');
+    expect(realCgroupFs.mkdir(d)).toBe(true);
+    expect(realCgroupFs.mkdir(d)).toBe(false);
+    expect(() => realCgroupFs.mkdir(path.join(dir, 'nope', 'x'))).toThrow(/ENOENT/);
   });
 
   it('keeps a pre-existing empty cgroup and never removes it', () => {

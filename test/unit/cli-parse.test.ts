@@ -33,6 +33,13 @@ const ACCEPTED = [
   ['--systemd-cgroup', 'start', 'c1'],
   ['--rootless', 'false', 'state', 'c1'],
   ['create', '--log-format', 'json', 'c1'],
+  ['pause', 'c1'],
+  ['resume', 'c1'],
+  ['ps', 'c1'],
+  ['ps', '--format', 'json', 'c1'],
+  ['ps', '-f', 'table', 'c1'],
+  ['ps', 'c1', 'aux'],
+  ['ps', 'c1', '--', '-o', 'pid,comm'],
 ];
 
 // Command lines the fast parser leaves to yargs.
@@ -54,6 +61,11 @@ const DECLINED = [
   ['--log-format', 'xml', 'state', 'c1'],
   ['state', ''],
   ['create', '--no-pivot=false', 'c1'],
+  ['pause'],
+  ['pause', 'c1', 'c2'],
+  ['resume', '--bogus', 'c1'],
+  ['ps'],
+  ['ps', '--format', 'xml', 'c1'],
 ];
 
 describe('fast parser', () => {
@@ -75,6 +87,16 @@ describe('fast parser', () => {
       positionals: { 'container-id': 'c1' },
       options: { bundle: '.', 'pid-file': undefined, 'console-socket': undefined, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0 },
     });
+  });
+});
+
+describe('fast parser: ps', () => {
+  it('passes everything after the id to ps(1), as runc does, without a first "--"', () => {
+    expect(parseFast(['ps', 'c1', '-o', 'pid,comm'])).toMatchObject({ verb: 'ps', positionals: { 'container-id': 'c1' }, rest: ['-o', 'pid,comm'] });
+    expect(parseFast(['ps', 'c1', '--', '-o', 'pid'])).toMatchObject({ rest: ['-o', 'pid'] });
+    // After the id even --format is ps's own option.
+    expect(parseFast(['ps', 'c1', '--format', 'json'])).toMatchObject({ options: { format: 'table' }, rest: ['--format', 'json'] });
+    expect(parseFast(['ps', '-f', 'json', 'c1'])).toMatchObject({ options: { format: 'json' }, rest: [] });
   });
 });
 

@@ -6,6 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostLayout } from '../../src/cgroups/layout';
+import { placeContainer } from '../../src/cgroups/placement';
 import { stateSchemaProblems } from '../../src/config/validate-documents';
 import { native } from '../../src/native/binding';
 import type { StateRecord } from '../../src/state/record';
@@ -181,5 +183,48 @@ describe('native verbs on a temporary root', () => {
     mkdirSync(path.join(root, 'half'));
     native().delete(root, 'half', true);
     expect(existsSync(path.join(root, 'half'))).toBe(false);
+  });
+});
+
+// create (src/cgroups/placement.ts) and the native verbs' confinement
+// (addon/common/cgroupfs.cc) must agree: a cgroup create may make is one
+// delete may act on, and a placement create refuses (runts' own cgroup or
+// above it) is one delete refuses too. Checked on this host's own layout.
+describe('placement and native confinement agree', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'runts-unit-agree-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  function recordWith(id: string, cgroups: string[]): void {
+    const dir = path.join(root, id);
+    mkdirSync(dir);
+    writeRecord(dir, {
+      ociVersion: '1.3.0', id, status: 'created', pid: 0, bundle: '/b', rootfs: '/b/rootfs', created: '2026-01-02T03:04:05.000Z', owner: '',
+      runts: { version: 1, pidStartTime: '1', creatorPid: 1, creatorStartTime: '0', cgroups: cgroups.map((p) => ({ path: p, created: true })), needsNodeFor: [] },
+    });
+  }
+
+  const layout = hostLayout();
+  it.each(['runts-unit-agree/rel', '/runts-unit-agree/abs', undefined])('what create places (%s) delete acts on', (cgroupsPath) => {
+    const dirs = placeContainer(layout, cgroupsPath, 'agree').dirs.map((d) => d.dir);
+    expect(dirs.length).toBe(layout.hierarchies.length);
+    for (const d of dirs) expect(existsSync(d)).toBe(false);
+    recordWith('agree', dirs);
+    expect(() => native().delete(root, 'agree', false)).not.toThrow();
+    expect(existsSync(path.join(root, 'agree'))).toBe(false);
+  });
+
+  it("runts' own cgroup and its ancestors: create refuses them, and so does delete", () => {
+    const h = layout.hierarchies.find((x) => x.ownPath !== '/' && x.mountRoot === '/');
+    if (!h) return; // runts runs in the root cgroup of every hierarchy here
+    const top = `/${h.ownPath.split('/')[1]!}`;
+    for (const cgroupsPath of [h.ownPath, top]) {
+      expect(() => placeContainer(layout, cgroupsPath, 'agree')).toThrow(/runts' own cgroup .* or above it/);
+      recordWith('agree', [path.join(h.mountPoint, cgroupsPath)]);
+      expect(() => native().delete(root, 'agree', false)).toThrow(/holds runts' own process/);
+      native().delete(root, 'agree', true);
+    }
   });
 });

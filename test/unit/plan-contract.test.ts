@@ -114,4 +114,22 @@ describe('launch plan contract', () => {
       }
     },
   );
+
+  it.each([
+    ['cgroupParts', 'type', 'overlay', 'has unknown value "overlay"'],
+    ['cgroupParts', 'name', '..', 'is not a file name'],
+    ['cgroupParts', 'name', 'a/b', 'is not a file name'],
+    ['cgroupLinks', 'name', '', 'is not a file name'],
+  ] as const)('refuses a cgroup mount whose %s[0].%s is %j', (list, key, value, message) => {
+    const cgroup = (plan.mounts as Record<string, Json>[])[0]!;
+    const item = (cgroup[list] as Record<string, Json>[])[0]!;
+    const saved = item[key]!;
+    item[key] = value;
+    try {
+      expect(check(plan)).toContain(`mounts[0].${list}[0].${key}`);
+      expect(check(plan)).toContain(message);
+    } finally {
+      item[key] = saved;
+    }
+  });
 });

@@ -125,21 +125,55 @@ describe('launch plan', () => {
     expect(rel).toMatchObject({ destination: '/rel/dir', source: '/bundle/data', recAttrSet: MOUNT_ATTR.RDONLY });
   });
 
-  it('plans the cgroup mount: one bind per v1 hierarchy, links for co-mounts', () => {
+  it('plans the cgroup mount with a cgroup namespace: a mount of each hierarchy (unified too on hybrid), links for co-mounts', () => {
     const { plan } = buildPlan(config(), ctx());
     const cg = plan.mounts.find((m) => m.destination === '/sys/fs/cgroup');
     expect(cg).toMatchObject({
       kind: 'cgroup1',
       flags: MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY,
-      cgroupBinds: [
-        { source: '/sys/fs/cgroup/cpu,cpuacct/runts/c1', name: 'cpu,cpuacct' },
-        { source: '/sys/fs/cgroup/memory/runts/c1', name: 'memory' },
+      cgroupParts: [
+        { name: 'cpu,cpuacct', type: 'cgroup', source: 'cgroup', data: 'cpu,cpuacct' },
+        { name: 'memory', type: 'cgroup', source: 'cgroup', data: 'memory' },
+        { name: 'unified', type: 'cgroup2', source: 'cgroup2', data: '' },
       ],
       cgroupLinks: [
         { name: 'cpu', target: 'cpu,cpuacct' },
         { name: 'cpuacct', target: 'cpu,cpuacct' },
       ],
     });
+    // A joined cgroup namespace counts (as runc's Namespaces.Contains).
+    const joined = config((c) => (c.linux!.namespaces = c.linux!.namespaces!.map((n) => (n.type === 'cgroup' ? { type: 'cgroup', path: '/proc/1/ns/cgroup' } : n))));
+    expect(buildPlan(joined, ctx()).plan.mounts.find((m) => m.destination === '/sys/fs/cgroup')?.cgroupParts[0]?.type).toBe('cgroup');
+  });
+
+  it('plans the cgroup mount without a cgroup namespace: binds of the container\'s cgroup directories', () => {
+    const noNs = config((c) => (c.linux!.namespaces = c.linux!.namespaces!.filter((n) => n.type !== 'cgroup')));
+    const cg = buildPlan(noNs, ctx()).plan.mounts.find((m) => m.destination === '/sys/fs/cgroup');
+    expect(cg).toMatchObject({
+      kind: 'cgroup1',
+      cgroupParts: [
+        { name: 'cpu,cpuacct', type: 'bind', source: '/sys/fs/cgroup/cpu,cpuacct/runts/c1', data: '' },
+        { name: 'memory', type: 'bind', source: '/sys/fs/cgroup/memory/runts/c1', data: '' },
+        { name: 'unified', type: 'bind', source: '/sys/fs/cgroup/unified/runts/c1', data: '' },
+      ],
+      cgroupLinks: [
+        { name: 'cpu', target: 'cpu,cpuacct' },
+        { name: 'cpuacct', target: 'cpu,cpuacct' },
+      ],
+    });
+  });
+
+  it('names a named v1 hierarchy by its options (name=systemd) and its mount point (systemd)', () => {
+    const v1 = detectLayout(
+      '32 30 0:29 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n33 30 0:30 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n',
+      '2:name=systemd:/\n1:pids:/\n',
+    );
+    const cg = buildPlan(config(), ctx({ cgroups: placeContainer(v1, undefined, 'c1') })).plan.mounts.find((m) => m.destination === '/sys/fs/cgroup');
+    expect(cg?.cgroupParts).toEqual([
+      { name: 'systemd', type: 'cgroup', source: 'cgroup', data: 'name=systemd' },
+      { name: 'pids', type: 'cgroup', source: 'cgroup', data: 'pids' },
+    ]);
+    expect(cg?.cgroupLinks).toEqual([]);
   });
 
   it('plans the cgroup mount on v2: cgroup2 in a cgroup namespace, else a bind of the container cgroup', () => {

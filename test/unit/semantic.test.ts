@@ -178,7 +178,7 @@ describe('semantic checks', () => {
     expect(r.warnings).toEqual(['mounts[12].destination "relative" is relative (deprecated): mounted at "/relative"']);
   });
 
-  it('refuses what runts does not implement yet, and warns about resources', () => {
+  it('refuses what runts does not implement yet; resources are no longer a warning', () => {
     const c = base();
     c.hooks = { poststop: [{ path: '/bin/true' }], prestart: [] };
     c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
@@ -186,7 +186,8 @@ describe('semantic checks', () => {
     const r = semanticProblems(c, ctx());
     // seccomp is implemented: a valid profile is no problem.
     expect(r.problems.map((p) => p.path)).toEqual(['hooks.poststop']);
-    expect(r.warnings).toEqual(['linux.resources (memory) are not applied: runts does not set cgroup limits yet']);
+    // The limits are checked against the host's cgroups (src/config/resources.ts) and applied.
+    expect(r.warnings).toEqual([]);
   });
 
   it('survives a config of the wrong shape (the schema reports that)', () => {
