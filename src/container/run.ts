@@ -3,8 +3,8 @@
 // CLONE_PARENT), so run waits for it directly, forwards the signals it gets,
 // and, with process.terminal, copies between its own terminal and the pty.
 import { createReadStream, writeSync } from 'node:fs';
-import { constants } from 'node:os';
 import type { ContainerState } from '../config/types';
+import { signalNumbers } from '../lazy-builtins';
 import { native } from '../native/binding';
 import { createContainer, type CreateOptions } from './create';
 import { deleteContainer, startContainer } from './operations';
@@ -25,7 +25,7 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQU
 function forwardSignals(pid: number, startTime: string): () => void {
   const handlers = FORWARDED_SIGNALS.map((sig) => {
     const handler = () => {
-      native().signalProcess(pid, startTime, constants.signals[sig]);
+      native().signalProcess(pid, startTime, signalNumbers()[sig]);
     };
     process.on(sig, handler);
     return [sig, handler] as const;
