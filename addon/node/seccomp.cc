@@ -15,6 +15,7 @@
 #include <cstring>
 #include <map>
 
+#include "../common/fd-passing.h"
 #include "../common/json.h"
 #include "../common/unique-fd.h"
 
@@ -279,22 +280,7 @@ bool sendToSeccompAgent(const std::string& path, const std::string& state, int l
   if (sock.fd < 0) return sysFail(f, "socket");
   if (connect(sock.fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
     return sysFail(f, "connect to the seccomp agent (linux.seccomp.listenerPath)", path);
-  struct iovec iov = {const_cast<char*>(state.data()), state.size()};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &listenerFd, sizeof(int));
-  ssize_t n;
-  do {
-    n = sendmsg(sock.fd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  ssize_t n = sendWithFd(sock.fd, listenerFd, state.data(), state.size());
   if (n < 0) return sysFail(f, "send the seccomp listener fd to the agent", path);
   if (static_cast<size_t>(n) != state.size()) return plainFail(f, "seccomp agent at " + path + " took only part of the state");
   return true;
