@@ -5,9 +5,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -268,18 +266,8 @@ std::string libseccompVersion() {
 }
 
 bool sendToSeccompAgent(const std::string& path, const std::string& state, int listenerFd, Failure& f) {
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return sysFail(f, "connect to the seccomp agent", path);
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size());
-  Fd sock;
-  sock.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock.fd < 0) return sysFail(f, "socket");
-  if (connect(sock.fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
-    return sysFail(f, "connect to the seccomp agent (linux.seccomp.listenerPath)", path);
+  Fd sock(connectUnix(path));
+  if (sock.fd < 0) return sysFail(f, "connect to the seccomp agent (linux.seccomp.listenerPath)", path);
   ssize_t n = sendWithFd(sock.fd, listenerFd, state.data(), state.size());
   if (n < 0) return sysFail(f, "send the seccomp listener fd to the agent", path);
   if (static_cast<size_t>(n) != state.size()) return plainFail(f, "seccomp agent at " + path + " took only part of the state");
