@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import v8 from 'node:v8';
 import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import * as esbuild from 'esbuild';
@@ -66,10 +67,27 @@ await Promise.all([
 // The V8 code cache of the CLI, made after running what every create runs,
 // so that it holds the compiled code of the validators and the planner too.
 // It must come from this very node binary, which is the one the launcher runs.
+// The bundle is compiled eagerly (--no-lazy while it is compiled): the cache
+// then also holds the functions the warm-up cannot run (the create steps
+// that touch the host), which a create otherwise compiles at every start.
+// Measured: ~2 ms less CPU per create, for a cache of ~390 KB instead of ~256 KB.
+// V8 checks its flags when it reads a cache, so --lazy is back on before the
+// cache is made, and a fresh node checks below that it accepts the cache.
 const { loadBundle } = createRequire(import.meta.url)(path.join(root, 'dist/start.cjs'));
+v8.setFlagsFromString('--no-lazy');
 const { bundle, script } = loadBundle(path.join(root, 'dist'));
+v8.setFlagsFromString('--lazy');
 bundle.warmUp();
 writeFileSync(path.join(root, 'dist/runts.cjs.cache'), script.createCachedData());
+const cacheCheck = spawnSync(
+  process.execPath,
+  ['-e', `const { loadBundle } = require(${JSON.stringify(path.join(root, 'dist/start.cjs'))}); const fs = require('fs'); const d = ${JSON.stringify(path.join(root, 'dist'))}; process.exit(loadBundle(d, fs.readFileSync(d + '/runts.cjs.cache')).script.cachedDataRejected ? 1 : 0);`],
+  { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: '' } },
+);
+if (cacheCheck.status !== 0) {
+  console.error('build-js: node rejects the code cache just made (dist/runts.cjs.cache)');
+  process.exit(1);
+}
 
 // Type declarations for the library (dist/types), from the same sources.
 const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit', cwd: root });
