@@ -12,6 +12,7 @@
       "addon/common/channel.cc",
       "addon/common/container.cc",
       "addon/common/failure.cc",
+      "addon/common/fd-passing.cc",
       "addon/common/fsutil.cc",
       "addon/common/json.cc",
       "addon/common/proc.cc",

@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "../common/fd-passing.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
@@ -19,21 +20,7 @@ namespace runts::init {
 namespace {
 
 bool sendFd(int sock, int fd, const char* name, Failure& f) {
-  struct msghdr msg = {};
-  struct iovec iov = {const_cast<char*>(name), strlen(name)};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  while (sendmsg(sock, &msg, 0) < 0) {
-    if (errno != EINTR) return sysFail(f, "send the pty master to the console socket");
-  }
+  if (sendWithFd(sock, fd, name, strlen(name)) < 0) return sysFail(f, "send the pty master to the console socket");
   return true;
 }
 

@@ -3,13 +3,11 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
-
 #include "../common/channel.h"
+#include "../common/fd-passing.h"
 
 namespace runts::init {
 
@@ -35,23 +33,7 @@ bool install(const Seccomp& s, int& listener, Failure& f) {
 bool sendListener(int sync, int fd, Failure& f) {
   if (!sendSimple(sync, "seccomp")) return sysFail(f, "send the seccomp listener fd to the runtime");
   char byte = 0;
-  struct iovec iov = {&byte, 1};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-  ssize_t n;
-  do {
-    n = sendmsg(sync, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1) return sysFail(f, "send the seccomp listener fd to the runtime");
+  if (sendWithFd(sync, fd, &byte, 1) != 1) return sysFail(f, "send the seccomp listener fd to the runtime");
   return true;
 }
 

@@ -7,7 +7,6 @@
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include <mutex>
 
 #include "../common/channel.h"
+#include "../common/fd-passing.h"
 #include "../common/fsutil.h"
 #include "../common/proc.h"
 #include "../common/unique-fd.h"
@@ -88,18 +88,8 @@ bool aboveRange(Fd& fd, int minFd, Failure& f) {
 }
 
 bool connectConsole(const std::string& path, Fd& out, Failure& f) {
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return sysFail(f, "connect console socket", path);
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size());
-  out.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (out.fd < 0) return sysFail(f, "socket");
-  if (connect(out.fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
-    return sysFail(f, "connect console socket", path);
-  return true;
+  out.reset(connectUnix(path));
+  return out.fd >= 0 || sysFail(f, "connect console socket", path);
 }
 
 bool writeProcFile(pid_t pid, const char* name, const std::string& content, Failure& f) {
@@ -114,21 +104,8 @@ bool writeProcFile(pid_t pid, const char* name, const std::string& content, Fail
 // seccomp listener).
 bool receiveFd(int sock, int& fd, const char* what, Failure& f) {
   char name[256];
-  struct iovec iov = {name, sizeof name};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return sysFail(f, std::string("receive the ") + what);
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS) return plainFail(f, std::string("runts-init sent no ") + what);
-  memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+  if (receiveWithFd(sock, name, sizeof name, fd) < 0) return sysFail(f, std::string("receive the ") + what);
+  if (fd < 0) return plainFail(f, std::string("runts-init sent no ") + what);
   return true;
 }
 

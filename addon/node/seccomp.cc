@@ -5,9 +5,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include <cstring>
 #include <map>
 
+#include "../common/fd-passing.h"
 #include "../common/json.h"
 #include "../common/unique-fd.h"
 
@@ -267,34 +266,9 @@ std::string libseccompVersion() {
 }
 
 bool sendToSeccompAgent(const std::string& path, const std::string& state, int listenerFd, Failure& f) {
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) {
-    errno = ENAMETOOLONG;
-    return sysFail(f, "connect to the seccomp agent", path);
-  }
-  memcpy(addr.sun_path, path.c_str(), path.size());
-  Fd sock;
-  sock.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sock.fd < 0) return sysFail(f, "socket");
-  if (connect(sock.fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) < 0)
-    return sysFail(f, "connect to the seccomp agent (linux.seccomp.listenerPath)", path);
-  struct iovec iov = {const_cast<char*>(state.data()), state.size()};
-  char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &listenerFd, sizeof(int));
-  ssize_t n;
-  do {
-    n = sendmsg(sock.fd, &msg, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
+  Fd sock(connectUnix(path));
+  if (sock.fd < 0) return sysFail(f, "connect to the seccomp agent (linux.seccomp.listenerPath)", path);
+  ssize_t n = sendWithFd(sock.fd, listenerFd, state.data(), state.size());
   if (n < 0) return sysFail(f, "send the seccomp listener fd to the agent", path);
   if (static_cast<size_t>(n) != state.size()) return plainFail(f, "seccomp agent at " + path + " took only part of the state");
   return true;

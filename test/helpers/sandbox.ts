@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, afterEach, beforeEach, inject } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
 
 export const ROOT = '/run/runts-test';
@@ -133,4 +133,42 @@ export class Sandbox {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A Sandbox as the tests of a describe see it; useSandbox() cleans it up. */
+export type SandboxOfTest = Omit<Sandbox, 'cleanup'>;
+
+/**
+ * Called in a describe: each of its tests gets a fresh Sandbox, cleaned up
+ * after the test whether it passed or not. The object returned stands for
+ * the running test's Sandbox. Hooks the describe adds after this call run
+ * after the Sandbox is made and (vitest runs after-hooks in reverse,
+ * sequence.hooks "stack") before it is cleaned up. A throwing after-hook
+ * makes vitest skip the ones after it, so a Sandbox left behind that way is
+ * cleaned up before the next test's, or after the describe's last test.
+ */
+export function useSandbox(): SandboxOfTest {
+  let current: Sandbox | undefined;
+  const cleanup = (): void => {
+    const done = current;
+    current = undefined;
+    done?.cleanup();
+  };
+  beforeEach(() => {
+    cleanup();
+    current = new Sandbox();
+  });
+  afterEach(cleanup);
+  afterAll(cleanup);
+  const now = (): Sandbox => {
+    if (!current) throw new Error('useSandbox(): the sandbox exists only while a test runs');
+    return current;
+  };
+  return new Proxy({} as SandboxOfTest, {
+    get(_, key) {
+      const sb = now();
+      const value: unknown = Reflect.get(sb, key, sb);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(sb) : value;
+    },
+  });
 }

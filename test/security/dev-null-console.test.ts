@@ -13,10 +13,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
-import { isRoot, Sandbox, traces } from '../helpers/sandbox';
-import { addBind, buildTool, installTool, ok, runts } from './helpers';
+import { isRoot, traces, useSandbox } from '../helpers/sandbox';
+import { addBind, installTool, ok, runts, useSxtool } from './helpers';
 
 /** The container's /dev is a volume (a host directory) the attacker filled. */
 function evilDev(c: OciConfig, dir: string): void {
@@ -47,16 +47,8 @@ function consoleServer(socketPath: string): { ready: Promise<void>; result: Prom
 }
 
 describe.skipIf(!isRoot)('CVE-2025-31133: masking through a container /dev/null that is a symlink', () => {
-  let sb: Sandbox;
-  let tool: { path: string; remove: () => void };
-  beforeAll(() => {
-    tool = buildTool();
-  });
-  afterAll(() => tool?.remove());
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
+  const tool = useSxtool();
 
   it('masked paths get the host null device, not the symlink\'s target (a host file, or core_pattern)', () => {
     const secret = path.join(sb.dir, 'host-secret');
@@ -93,16 +85,8 @@ describe.skipIf(!isRoot)('CVE-2025-31133: masking through a container /dev/null 
 });
 
 describe.skipIf(!isRoot)('CVE-2025-52565: the /dev/console bind with a hostile /dev', () => {
-  let sb: Sandbox;
-  let tool: { path: string; remove: () => void };
-  beforeAll(() => {
-    tool = buildTool();
-  });
-  afterAll(() => tool?.remove());
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
+  const tool = useSxtool();
 
   for (const kind of ['host-file', 'relative-host-file', 'core_pattern'] as const) {
     it(`/dev/console a symlink to ${kind}: the pty is bound inside the rootfs, and /proc stays masked and read-only`, async () => {

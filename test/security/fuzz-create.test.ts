@@ -12,10 +12,10 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
 import { INTERNAL, knownBug, mutate, mutation } from '../helpers/config-fuzz';
-import { CGROUP_PARENT, isRoot, Sandbox, traces } from '../helpers/sandbox';
+import { CGROUP_PARENT, isRoot, traces, useSandbox } from '../helpers/sandbox';
 import { alive, hostMountsMatching, runts } from './helpers';
 
 const CASES = 40;
@@ -48,11 +48,7 @@ function protect(doc: unknown, id: string): unknown {
 }
 
 describe.skipIf(!isRoot)('fuzz: mutated configs through bin/runts create', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it(`${CASES} mutated configs: created and deleted cleanly, or refused with a readable message and no traces`, () => {
     const samples = fc.sample(fc.array(mutation, { minLength: 1, maxLength: 3 }), { seed: 0x5eed0c4e, numRuns: CASES * 3 });

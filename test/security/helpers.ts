@@ -4,17 +4,36 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
 import { CGROUP_PARENT, ROOT, RUNTS, runts, type Result } from '../helpers/sandbox';
 
 export { CGROUP_PARENT, ROOT, RUNTS, runts };
 
 /** Builds sxtool once per test file; remove() deletes it. */
-export function buildTool(): { path: string; remove: () => void } {
+function buildTool(): { path: string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'runts-test-sxtool-'));
   const out = path.join(dir, 'sxtool');
   execFileSync('cc', ['-static', '-O2', '-o', out, path.join(__dirname, 'sxtool.c')], { stdio: 'pipe' });
   return { path: out, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Called in a describe: sxtool built once before its tests and removed after
+ * them. path is the host path of the binary, valid while the tests run.
+ */
+export function useSxtool(): { readonly path: string } {
+  let tool: { path: string; remove: () => void } | undefined;
+  beforeAll(() => {
+    tool = buildTool();
+  });
+  afterAll(() => tool?.remove());
+  return {
+    get path(): string {
+      if (!tool) throw new Error('useSxtool(): sxtool is built only for the tests of the describe');
+      return tool.path;
+    },
+  };
 }
 
 /** Copies sxtool into a bundle's rootfs as /bin/sxtool. */
@@ -26,6 +45,11 @@ export function stateOf(id: string): { status: string; pid: number } {
   const r = runts(['state', id]);
   if (r.code !== 0) throw new Error(`state ${id}: ${r.stderr}`);
   return JSON.parse(r.stdout) as { status: string; pid: number };
+}
+
+/** The Cap* lines of a /proc/<pid>/status: {CapInh: '0000000000000000', ...}. */
+export function capSets(status: string): Record<string, string> {
+  return Object.fromEntries([...status.matchAll(/^(Cap\w+):\t([0-9a-f]+)$/gm)].map((m) => [m[1]!, m[2]!]));
 }
 
 /** Joins the pid namespace of a process (another container's init). */

@@ -13,25 +13,23 @@
 // mount: nothing appears on the host, and everything lands in the rootfs.
 import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as lib from '../../src/index';
 import type { OciConfig } from '../../src/config/types';
-import { isRoot, ROOT, Sandbox, traces } from '../helpers/sandbox';
-import { addBind, buildTool, hostMountsMatching, installTool, ok, runts, sleepMs, stateOf } from './helpers';
+import { isRoot, ROOT, traces, useSandbox } from '../helpers/sandbox';
+import { addBind, hostMountsMatching, installTool, ok, runts, sleepMs, stateOf, useSxtool } from './helpers';
 
 describe.skipIf(!isRoot)('CVE-2019-19921: mount destinations through symlinks out of the rootfs', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   let marker: string;
   let hostTarget: string;
   beforeEach(() => {
-    sb = new Sandbox();
     marker = path.join(sb.dir, 'marker');
     mkdirSync(marker);
     writeFileSync(path.join(marker, 'file'), 'from the bind source\n');
     hostTarget = path.join(sb.dir, 'host-target');
     mkdirSync(hostTarget);
   });
-  afterEach(() => sb.cleanup());
 
   function hostileBundle(id: string, tag: string): { bundle: string; names: string[] } {
     const names = [`sx-${tag}-abs`, `sx-${tag}-rel`, `sx-${tag}-host`, `sx-${tag}-bind`];
@@ -115,16 +113,8 @@ describe.skipIf(!isRoot)('CVE-2019-19921: mount destinations through symlinks ou
 });
 
 describe.skipIf(!isRoot)('CVE-2021-30465: symlink-exchange race on mount destinations in a shared volume', () => {
-  let sb: Sandbox;
-  let tool: { path: string; remove: () => void };
-  beforeAll(() => {
-    tool = buildTool();
-  });
-  afterAll(() => tool?.remove());
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
+  const tool = useSxtool();
 
   it('a racing container cannot redirect another container\'s mounts out of its rootfs', () => {
     const vol = path.join(sb.dir, 'vol');

@@ -5,25 +5,17 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
-import { cgroupDirs, isRoot, ROOT, RUNTS, Sandbox, traces } from '../helpers/sandbox';
-import { addBind, alive, buildTool, installTool, joinPidNs, ok, runts, runtsWithFds, sleepMs, stateOf } from './helpers';
+import { cgroupDirs, isRoot, ROOT, RUNTS, traces, useSandbox } from '../helpers/sandbox';
+import { addBind, alive, capSets, installTool, joinPidNs, ok, runts, runtsWithFds, sleepMs, stateOf, useSxtool } from './helpers';
 
 const ALL_CAPS_FOR_MKNOD = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE', 'CAP_MKNOD'];
-
-function caps(status: string): Record<string, string> {
-  return Object.fromEntries([...status.matchAll(/^(Cap\w+):\t([0-9a-f]+)$/gm)].map((m) => [m[1]!, m[2]!]));
-}
 
 // HOLE: the device cgroup is not applied — with CAP_MKNOD (Docker's default
 // set has it) a container makes and opens any host device.
 describe('pending: device cgroup (host devices openable)', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it.skipIf(!isRoot)('a device node outside the allowed set cannot be opened, even when mknod is allowed', () => {
     const id = sb.id('sx-devcg');
@@ -60,11 +52,7 @@ describe('pending: device cgroup (host devices openable)', () => {
 // starts with "net") and the value is written to any host file (with
 // net/../kernel/core_pattern: the host's core_pattern, a full escape).
 describe('pending: sysctl keys escaping /proc/sys', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it.skipIf(!isRoot)('a key with ".." components is refused before anything is written', () => {
     const secret = path.join(sb.dir, 'host-secret');
@@ -84,11 +72,7 @@ describe('pending: sysctl keys escaping /proc/sys', () => {
 // capability of the runtime (and its inheritable set, CVE-2022-29162);
 // the spec's absent sets are empty sets.
 describe('pending: no process.capabilities means full root', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it.skipIf(!isRoot)('absent capabilities: every set is empty, whatever the caller\'s inheritable set', () => {
     const id = sb.id('sx-nocaps');
@@ -100,7 +84,7 @@ describe('pending: no process.capabilities means full root', () => {
     const r = spawnSync('setpriv', ['--inh-caps', '+sys_admin,+net_admin,+sys_ptrace', RUNTS, '--root', ROOT, 'run', '-b', bundle, id], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe'] });
     expect(r.status, r.stderr).toBe(0);
     const zero = '0000000000000000';
-    expect(caps(r.stdout)).toEqual({ CapInh: zero, CapPrm: zero, CapEff: zero, CapBnd: zero, CapAmb: zero });
+    expect(capSets(r.stdout)).toEqual({ CapInh: zero, CapPrm: zero, CapEff: zero, CapBnd: zero, CapAmb: zero });
     expect(traces(id)).toEqual([]);
   });
 });
@@ -111,16 +95,8 @@ describe('pending: no process.capabilities means full root', () => {
 // sharing a volume) says, and the masks and read-only /proc/sys are applied
 // to a fake tree while the real procfs stays writable. runc refuses both.
 describe('pending: /proc symlink or over-mount accepted', () => {
-  let sb: Sandbox;
-  let tool: { path: string; remove: () => void };
-  beforeAll(() => {
-    tool = buildTool();
-  });
-  afterAll(() => tool?.remove());
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
+  const tool = useSxtool();
 
   function fakeProc(dir: string): void {
     mkdirSync(path.join(dir, 'self/attr'), { recursive: true });
@@ -192,11 +168,7 @@ describe('pending: /proc symlink or over-mount accepted', () => {
 // create forever, /dev/zero (or a huge file) eats memory. It must be a
 // regular file of bounded size.
 describe('pending: config.json from a FIFO or /dev/zero', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it.skipIf(!isRoot)('a FIFO as config.json is refused at once', () => {
     const id = sb.id('sx-fifo');
@@ -231,11 +203,8 @@ describe('pending: config.json from a FIFO or /dev/zero', () => {
 // where its cgroups were. create now writes the cgroup list
 // (<root>/<id>/cgroups.json) before it makes any cgroup, and delete reads it.
 describe('pending: delete --force with a damaged state.json', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   const started: { pid: number; cgroups: string[]; dir: string }[] = [];
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
   afterEach(() => {
     // The test's own clean-up, whatever delete did: the init by pid, the
     // cgroups and state directory it made.
@@ -251,7 +220,6 @@ describe('pending: delete --force with a damaged state.json', () => {
       }
       rmSync(s.dir, { recursive: true, force: true });
     }
-    sb.cleanup();
   });
 
   for (const [name, damage] of [
@@ -285,11 +253,10 @@ describe('pending: delete --force with a damaged state.json', () => {
 // gets a working directory on the host and reads host files. runc marks
 // every fd close-on-exec before it starts its init.
 describe('pending: fds leaked by the caller stay open in the waiting init', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   let hostDir: string;
   let hostFd: number;
   beforeEach(() => {
-    sb = new Sandbox();
     hostDir = path.join(sb.dir, 'host-dir');
     mkdirSync(hostDir);
     writeFileSync(path.join(hostDir, 'secret'), 'HOST SECRET\n');
@@ -297,7 +264,6 @@ describe('pending: fds leaked by the caller stay open in the waiting init', () =
   });
   afterEach(() => {
     closeSync(hostFd);
-    sb.cleanup();
   });
 
   it.skipIf(!isRoot)('the waiting init holds only stdio and the exec fifo; /proc/1/fd/N leads nowhere on the host', () => {
@@ -324,11 +290,7 @@ describe('pending: fds leaked by the caller stay open in the waiting init', () =
 // iterable") or as Node's own words in a problem ("Cannot read properties of
 // null", 'The "path" argument must be of type string').
 describe('pending: internal errors on odd config values', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   const cases: [string, (file: string, c: OciConfig) => void][] = [
     ['config.json `null`', (file) => writeFileSync(file, 'null')],

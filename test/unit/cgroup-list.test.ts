@@ -136,13 +136,22 @@ describe.skipIf(!isRoot)('delete --force finds the cgroups of a damaged record t
     root = mkdtempSync(path.join(tmpdir(), 'runts-unit-list-'));
   });
   afterEach(() => {
-    for (const pid of sleepers.splice(0)) {
+    // Whatever a failed test left: thawed first (a frozen process dies only
+    // once thawed), then killed, then its cgroups removed.
+    for (const d of made) {
+      for (const [file, thawed] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']] as const) {
+        if (existsSync(path.join(d, file))) writeFileSync(path.join(d, file), thawed);
+      }
+    }
+    const pids = sleepers.splice(0);
+    for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         // gone
       }
     }
+    for (let i = 0; i < 200 && pids.some((pid) => native().procStartTime(pid) !== null); i++) spawnSync('sleep', ['0.01']);
     for (const d of made.reverse()) {
       try {
         rmdirSync(d);
