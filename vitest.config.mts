@@ -1,5 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * A project of tests that run real containers as root: they share the
+ * machine's cgroups and /run, so one file runs at a time; the global setup
+ * makes the busybox template bundle their bundles are copied from.
+ */
+function containerProject(name: string, include: string, timeouts: { testTimeout: number; hookTimeout: number }) {
+  return {
+    test: {
+      name,
+      include: [include],
+      environment: 'node',
+      globalSetup: ['test/integration/global-setup.ts'],
+      fileParallelism: false,
+      ...timeouts,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     projects: [
@@ -10,43 +28,12 @@ export default defineConfig({
           environment: 'node',
         },
       },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/integration/global-setup.ts'],
-          // Containers share the machine's cgroups and /run: one file at a time.
-          fileParallelism: false,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
-      {
-        // Attack regression tests (one describe per advisory) and the create
-        // fuzzer: real containers, as root, through bin/runts.
-        test: {
-          name: 'security',
-          include: ['test/security/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/integration/global-setup.ts'],
-          fileParallelism: false,
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
-        },
-      },
-      {
-        // Runs inside the cgroup v2 VM only (scripts/cgroup-v2-vm.sh).
-        test: {
-          name: 'cgroup-v2',
-          include: ['test/cgroup-v2/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/integration/global-setup.ts'],
-          fileParallelism: false,
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-        },
-      },
+      containerProject('integration', 'test/integration/**/*.test.ts', { testTimeout: 30_000, hookTimeout: 60_000 }),
+      // Attack regression tests (one describe per advisory) and the create
+      // fuzzer: real containers, as root, through bin/runts.
+      containerProject('security', 'test/security/**/*.test.ts', { testTimeout: 30_000, hookTimeout: 60_000 }),
+      // Runs inside the cgroup v2 VM only (scripts/cgroup-v2-vm.sh).
+      containerProject('cgroup-v2', 'test/cgroup-v2/**/*.test.ts', { testTimeout: 120_000, hookTimeout: 300_000 }),
     ],
   },
 });

@@ -344,27 +344,22 @@ std::string renderState(const ContainerRecord& rec, Status status) {
   return text;
 }
 
-RecordLock::~RecordLock() { release(); }
-
-void RecordLock::release() {
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
-}
+void RecordLock::release() { fd_.reset(); }
 
 bool RecordLock::acquire(const std::string& stateDir, const std::string& id, Failure& f) {
   std::string path = stateDir + "/lock";
   // O_NOFOLLOW: a lock replaced by a symlink must not create or open a file elsewhere.
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd_ < 0) {
+  fd_.reset(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (fd_.fd < 0) {
     if (errno == ENOENT) return plainFail(f, "container \"" + id + "\" does not exist");
     return sysFail(f, "open lock", path);
   }
-  while (flock(fd_, LOCK_EX) < 0) {
+  while (flock(fd_.fd, LOCK_EX) < 0) {
     if (errno != EINTR) return sysFail(f, "lock", path);
   }
   // A delete that held the lock before us may have removed the directory.
   struct stat held, current;
-  if (fstat(fd_, &held) < 0 || stat(path.c_str(), &current) < 0 || held.st_ino != current.st_ino) {
+  if (fstat(fd_.fd, &held) < 0 || stat(path.c_str(), &current) < 0 || held.st_ino != current.st_ino) {
     release();
     return plainFail(f, "container \"" + id + "\" does not exist");
   }

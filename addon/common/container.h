@@ -12,6 +12,7 @@
 #include "cgroupfs.h"
 #include "failure.h"
 #include "json.h"
+#include "unique-fd.h"
 
 namespace runts {
 
@@ -97,12 +98,11 @@ class RecordLock {
   RecordLock() = default;
   RecordLock(const RecordLock&) = delete;
   RecordLock& operator=(const RecordLock&) = delete;
-  ~RecordLock();
   bool acquire(const std::string& stateDir, const std::string& id, Failure& f);
   void release();
 
  private:
-  int fd_ = -1;
+  Fd fd_;
 };
 
 }  // namespace runts

@@ -58,10 +58,6 @@ void splitPath(const std::string& path, std::string& parent, std::string& base) 
   for (size_t i = 0; i + 1 < parts.size(); i++) parent += (parent.size() > 1 ? "/" : "") + parts[i];
 }
 
-RootDir::~RootDir() {
-  if (fd_ >= 0) close(fd_);
-}
-
 bool RootDir::haveOpenat2() {
   int fd = openat2(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0);
   if (fd >= 0) {
@@ -73,8 +69,8 @@ bool RootDir::haveOpenat2() {
 
 bool RootDir::open(const std::string& hostPath, bool forceSafeWalk, Failure& f) {
   hostPath_ = hostPath;
-  fd_ = ::open(hostPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd_ < 0) return sysFail(f, "open rootfs", hostPath);
+  fd_.reset(::open(hostPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (fd_.fd < 0) return sysFail(f, "open rootfs", hostPath);
   safeWalk_ = forceSafeWalk || !haveOpenat2();
   return true;
 }
@@ -85,7 +81,7 @@ int RootDir::resolve(const std::string& path, bool noFollowLast) const {
   if (safeWalk_) return walk(path, noFollowLast);
   uint64_t flags = O_PATH | O_CLOEXEC | (noFollowLast ? O_NOFOLLOW : 0);
   std::string rel = path.empty() ? "/" : path;
-  return openat2(fd_, rel.c_str(), flags, kResolveInRoot | kResolveNoMagiclinks);
+  return openat2(fd_.fd, rel.c_str(), flags, kResolveInRoot | kResolveNoMagiclinks);
 }
 
 // The user-space equivalent of RESOLVE_IN_ROOT: a stack of directory fds
@@ -94,7 +90,7 @@ int RootDir::resolve(const std::string& path, bool noFollowLast) const {
 // on the way (directories, or an empty file for the last one with FileLast).
 int RootDir::walk(const std::string& path, bool noFollowLast, Create create, mode_t mode) const {
   std::vector<int> stack;
-  stack.push_back(dup(fd_));
+  stack.push_back(dup(fd_.fd));
   std::vector<std::string> todo = components(path);
   int links = 0;
   size_t i = 0;

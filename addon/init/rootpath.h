@@ -13,6 +13,7 @@
 #include <string>
 
 #include "../common/failure.h"
+#include "../common/unique-fd.h"
 
 namespace runts::init {
 
@@ -21,10 +22,9 @@ class RootDir {
   RootDir() = default;
   RootDir(const RootDir&) = delete;
   RootDir& operator=(const RootDir&) = delete;
-  ~RootDir();
 
   bool open(const std::string& hostPath, bool forceSafeWalk, Failure& f);
-  int fd() const { return fd_; }
+  int fd() const { return fd_.fd; }
   const std::string& hostPath() const { return hostPath_; }
 
   // An O_PATH fd for the container path, or -1 with errno. Symlinks resolve
@@ -56,7 +56,7 @@ class RootDir {
  private:
   enum class Create { Nothing, Directories, FileLast };
   int walk(const std::string& path, bool noFollowLast, Create create = Create::Nothing, mode_t mode = 0755) const;
-  int fd_ = -1;
+  Fd fd_;
   std::string hostPath_;
   bool safeWalk_ = false;
 };

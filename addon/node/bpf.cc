@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../common/unique-fd.h"
+
 namespace runts::node {
 
 namespace {
@@ -77,66 +79,53 @@ bool bpfLoadDeviceProgram(const uint8_t* insns, size_t size, const std::string& 
 }
 
 bool bpfQueryDevicePrograms(const std::string& cgroupDir, std::vector<uint32_t>& ids, Failure& f) {
-  int dirFd = openCgroup(cgroupDir, f);
-  if (dirFd < 0) return false;
+  Fd dir(openCgroup(cgroupDir, f));
+  if (dir.fd < 0) return false;
   // A cgroup holds at most 64 programs per attach type; ENOSPC tells the count.
   std::vector<uint32_t> buf(64);
   for (int attempt = 0; attempt < 4; attempt++) {
     union bpf_attr attr;
     memset(&attr, 0, sizeof attr);
-    attr.query.target_fd = static_cast<uint32_t>(dirFd);
+    attr.query.target_fd = static_cast<uint32_t>(dir.fd);
     attr.query.attach_type = BPF_CGROUP_DEVICE;
     attr.query.prog_ids = reinterpret_cast<uintptr_t>(buf.data());
     attr.query.prog_cnt = static_cast<uint32_t>(buf.size());
     if (sysBpf(BPF_PROG_QUERY, attr) == 0) {
       ids.assign(buf.begin(), buf.begin() + attr.query.prog_cnt);
-      close(dirFd);
       return true;
     }
     if (errno != ENOSPC) break;
     buf.resize(attr.query.prog_cnt + 8);
   }
-  sysFail(f, "bpf BPF_PROG_QUERY", cgroupDir);
-  close(dirFd);
-  return false;
+  return sysFail(f, "bpf BPF_PROG_QUERY", cgroupDir);
 }
 
 bool bpfAttachDeviceProgram(const std::string& cgroupDir, int progFd, Failure& f) {
-  int dirFd = openCgroup(cgroupDir, f);
-  if (dirFd < 0) return false;
+  Fd dir(openCgroup(cgroupDir, f));
+  if (dir.fd < 0) return false;
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
-  attr.target_fd = static_cast<uint32_t>(dirFd);
+  attr.target_fd = static_cast<uint32_t>(dir.fd);
   attr.attach_bpf_fd = static_cast<uint32_t>(progFd);
   attr.attach_type = BPF_CGROUP_DEVICE;
   attr.attach_flags = BPF_F_ALLOW_MULTI;
-  bool ok = sysBpf(BPF_PROG_ATTACH, attr) == 0;
-  if (!ok) sysFail(f, "bpf BPF_PROG_ATTACH", cgroupDir);
-  close(dirFd);
-  return ok;
+  return sysBpf(BPF_PROG_ATTACH, attr) == 0 || sysFail(f, "bpf BPF_PROG_ATTACH", cgroupDir);
 }
 
 bool bpfDetachDeviceProgram(const std::string& cgroupDir, uint32_t progId, Failure& f) {
   union bpf_attr get;
   memset(&get, 0, sizeof get);
   get.prog_id = progId;
-  long progFd = sysBpf(BPF_PROG_GET_FD_BY_ID, get);
-  if (progFd < 0) return sysFail(f, "bpf BPF_PROG_GET_FD_BY_ID", cgroupDir, "program id " + std::to_string(progId));
-  int dirFd = openCgroup(cgroupDir, f);
-  if (dirFd < 0) {
-    close(static_cast<int>(progFd));
-    return false;
-  }
+  Fd prog(static_cast<int>(sysBpf(BPF_PROG_GET_FD_BY_ID, get)));
+  if (prog.fd < 0) return sysFail(f, "bpf BPF_PROG_GET_FD_BY_ID", cgroupDir, "program id " + std::to_string(progId));
+  Fd dir(openCgroup(cgroupDir, f));
+  if (dir.fd < 0) return false;
   union bpf_attr attr;
   memset(&attr, 0, sizeof attr);
-  attr.target_fd = static_cast<uint32_t>(dirFd);
-  attr.attach_bpf_fd = static_cast<uint32_t>(progFd);
+  attr.target_fd = static_cast<uint32_t>(dir.fd);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog.fd);
   attr.attach_type = BPF_CGROUP_DEVICE;
-  bool ok = sysBpf(BPF_PROG_DETACH, attr) == 0;
-  if (!ok) sysFail(f, "bpf BPF_PROG_DETACH", cgroupDir, "program id " + std::to_string(progId));
-  close(dirFd);
-  close(static_cast<int>(progFd));
-  return ok;
+  return sysBpf(BPF_PROG_DETACH, attr) == 0 || sysFail(f, "bpf BPF_PROG_DETACH", cgroupDir, "program id " + std::to_string(progId));
 }
 
 }  // namespace runts::node

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { OciConfig } from '../../src/config/types';
 import { HOST, parseMountinfo, statusField, type ConformanceTest, type MountEntry, type Report, type StatResult, type TestContext } from '../harness';
+import { processTest } from './process-test';
 
 function mount(report: Report, point: string): MountEntry | undefined {
   return parseMountinfo(report.mountinfo)
@@ -68,18 +69,6 @@ const isShared = (m: MountEntry) => m.optional.some((o) => o.startsWith('shared:
 const isSlave = (m: MountEntry) => m.optional.some((o) => o.startsWith('master:'));
 const isUnbindable = (m: MountEntry) => m.optional.includes('unbindable');
 const isPrivate = (m: MountEntry) => !isShared(m) && !isSlave(m) && !isUnbindable(m);
-
-function processTest(id: string, section: string, requirement: string, edit: (c: OciConfig) => void, check: (t: TestContext, r: Report) => void, requests: string[] = []): ConformanceTest {
-  return {
-    id,
-    section,
-    level: 'MUST',
-    requirement,
-    run(t) {
-      check(t, t.check(edit, requests));
-    },
-  };
-}
 
 export const configTests: ConformanceTest[] = [
   {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { NamespaceType, OciConfig } from '../../src/config/types';
 import { packageRoot } from '../../src/native/binding';
 import { HOST, parseMountinfo, statusField, type ConformanceTest, type Report, type StatResult, type TestContext } from '../harness';
+import { processTest } from './process-test';
 
 const PROC_NS: Record<NamespaceType, string> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
@@ -490,32 +491,28 @@ export const linuxTests: ConformanceTest[] = [
       t.equal([r['write:/proc/sys/kernel/hostname'], r['mkdir:/etc/newdir']], [{ errno: 30 }, { errno: 30 }], 'writes fail with EROFS');
     },
   },
-  {
-    id: 'config-linux.personality',
-    section: 'config-linux.md#personality',
-    level: 'MUST',
-    requirement: 'personality (object, OPTIONAL) sets the Linux execution personality. LINUX32 will set the uname system call to show a 32 bit CPU type, such as i686.',
-    run(t) {
-      const r = t.check((c) => {
-        c.ociVersion = '1.1.0';
-        c.linux!.personality = { domain: 'LINUX32' };
-      }, ['uname']);
-      t.equal(r.uname, 'i686', 'uname -m');
+  processTest(
+    'config-linux.personality',
+    'config-linux.md#personality',
+    'personality (object, OPTIONAL) sets the Linux execution personality. LINUX32 will set the uname system call to show a 32 bit CPU type, such as i686.',
+    (c) => {
+      c.ociVersion = '1.1.0';
+      c.linux!.personality = { domain: 'LINUX32' };
     },
-  },
-  {
-    id: 'config-linux.memoryPolicy',
-    section: 'config-linux.md#memory-policy',
-    level: 'MUST',
-    requirement: 'memoryPolicy (object, OPTIONAL) sets the NUMA memory policy for the container (set_mempolicy).',
-    run(t) {
-      const r = t.check((c) => {
-        c.ociVersion = '1.3.0';
-        c.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
-      }, ['mempolicy']);
-      t.equal(r.mempolicy, { mode: 2, nodes: 1 }, 'MPOL_BIND (2) on node 0');
+    (t, r) => t.equal(r.uname, 'i686', 'uname -m'),
+    ['uname'],
+  ),
+  processTest(
+    'config-linux.memoryPolicy',
+    'config-linux.md#memory-policy',
+    'memoryPolicy (object, OPTIONAL) sets the NUMA memory policy for the container (set_mempolicy).',
+    (c) => {
+      c.ociVersion = '1.3.0';
+      c.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' };
     },
-  },
+    (t, r) => t.equal(r.mempolicy, { mode: 2, nodes: 1 }, 'MPOL_BIND (2) on node 0'),
+    ['mempolicy'],
+  ),
   {
     id: 'config-linux.intelRdt',
     section: 'config-linux.md#intelrdt',

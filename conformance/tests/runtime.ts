@@ -18,14 +18,14 @@ function runningContainer(t: TestContext): string {
   return id;
 }
 
-/** A bundle whose program writes a marker into a directory shared with the host. */
-function markerBundle(t: TestContext, script: string): { dir: string; shared: string } {
+/** A created container whose program (not run yet) writes markers into /shared, a host directory. */
+function markerContainer(t: TestContext, script: string): { id: string; dir: string; shared: string } {
   const shared = t.scratch();
-  const { dir } = t.bundle((c) => {
+  const { id, dir } = createdContainer(t, (c) => {
     c.process!.args = ['sh', '-c', script];
     c.mounts!.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] });
   });
-  return { dir, shared };
+  return { id, dir, shared };
 }
 
 function hookLog(t: TestContext): { log: string; hook: (name: string) => { path: string; args: string[]; env: string[] } } {
@@ -97,9 +97,7 @@ export const runtimeTests: ConformanceTest[] = [
     level: 'MUST',
     requirement: 'While the resources requested in the config.json MUST be created, the user-specified program MUST NOT be run at this time.',
     run(t) {
-      const { dir, shared } = markerBundle(t, 'touch /shared/ran');
-      const id = t.newId();
-      t.mustCreate(dir, id);
+      const { id, shared } = markerContainer(t, 'touch /shared/ran');
       sleepMs(200);
       t.ok(!existsSync(path.join(shared, 'ran')), 'the program did not run before start');
       t.succeeds(t.rt(['start', id]), 'start');
@@ -113,9 +111,7 @@ export const runtimeTests: ConformanceTest[] = [
     level: 'MUST',
     requirement: 'Any updates to config.json after this step MUST NOT affect the container.',
     run(t) {
-      const { dir, shared } = markerBundle(t, 'touch /shared/original');
-      const id = t.newId();
-      t.mustCreate(dir, id);
+      const { id, dir, shared } = markerContainer(t, 'touch /shared/original');
       const file = path.join(dir, 'config.json');
       const config = JSON.parse(readFileSync(file, 'utf8'));
       config.process.args = ['sh', '-c', 'touch /shared/changed'];
@@ -250,9 +246,7 @@ export const runtimeTests: ConformanceTest[] = [
     level: 'MUST',
     requirement: 'This operation MUST send the specified signal to the process in the container.',
     run(t) {
-      const { dir, shared } = markerBundle(t, 'trap "touch /shared/got-usr1; exit 0" USR1; touch /shared/ready; while :; do sleep 0.05; done');
-      const id = t.newId();
-      t.mustCreate(dir, id);
+      const { id, shared } = markerContainer(t, 'trap "touch /shared/got-usr1; exit 0" USR1; touch /shared/ready; while :; do sleep 0.05; done');
       t.succeeds(t.rt(['start', id]), 'start');
       for (let i = 0; i < 200 && !existsSync(path.join(shared, 'ready')); i++) sleepMs(10);
       t.succeeds(t.rt(['kill', id, 'USR1']), 'kill USR1');

@@ -9,7 +9,7 @@ import type { Device, IdMapping, Mount, NamespaceType, OciConfig, Process } from
 import { capabilityMask } from './capabilities';
 import type { HostProbe } from './host';
 import { labelMount, planMountLabel, planProcessLsm } from './lsm';
-import { isBindMount, MS, parseMountOptions } from './mount-options';
+import { isBindMount, MS, parseMountOptions, PROPAGATION_OPTIONS } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { planCpuAffinity, planIoPriority, planMemoryPolicy, planPersonality, planScheduler } from './process-fields';
 import { RLIMITS, uint64String } from './rlimits';
@@ -55,17 +55,6 @@ export const DEFAULT_DEVICES: readonly PlanDevice[] = [
   { path: '/dev/urandom', type: 'c', major: 1, minor: 9, mode: 0o666, uid: 0, gid: 0 },
   { path: '/dev/tty', type: 'c', major: 5, minor: 0, mode: 0o666, uid: 0, gid: 0 },
 ];
-
-const ROOTFS_PROPAGATION: Readonly<Record<string, number>> = {
-  shared: MS.SHARED,
-  rshared: MS.SHARED | MS.REC,
-  slave: MS.SLAVE,
-  rslave: MS.SLAVE | MS.REC,
-  private: MS.PRIVATE,
-  rprivate: MS.PRIVATE | MS.REC,
-  unbindable: MS.UNBINDABLE,
-  runbindable: MS.UNBINDABLE | MS.REC,
-};
 
 function namespaces(config: OciConfig): { cloneFlags: number; joins: PlanNamespaceJoin[]; created: Set<NamespaceType> } {
   let cloneFlags = 0;
@@ -255,7 +244,7 @@ function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
     path: rootPath,
     noPivot: ctx.noPivot ?? false,
     propagation: MS.REC | (keepPrivate ? MS.PRIVATE : MS.SLAVE),
-    rootfsPropagation: propagation ? (own(ROOTFS_PROPAGATION, propagation) ?? 0) : 0,
+    rootfsPropagation: propagation ? (own(PROPAGATION_OPTIONS, propagation) ?? 0) : 0,
     readonly: config.root?.readonly ?? false,
   };
 }

@@ -82,7 +82,8 @@ const FLAG_OPTIONS: Readonly<Record<string, readonly [boolean, number]>> = {
   sync: [false, MS.SYNCHRONOUS],
 };
 
-const PROPAGATION_OPTIONS: Readonly<Record<string, number>> = {
+/** Propagation names -> mount(2) flags: the mount options, and linux.rootfsPropagation. */
+export const PROPAGATION_OPTIONS: Readonly<Record<string, number>> = {
   private: MS.PRIVATE,
   rprivate: MS.PRIVATE | MS.REC,
   shared: MS.SHARED,

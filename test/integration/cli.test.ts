@@ -3,21 +3,17 @@
 // command through Node: both paths must behave the same.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaults';
 import { featuresSchemaProblems } from '../../src/config/validate-documents';
 import { schemaProblems } from '../../src/config/validate';
 import pkg from '../../package.json';
-import { isRoot, runts, Sandbox, traces } from '../helpers/sandbox';
+import { isRoot, runts, useSandbox, traces } from '../helpers/sandbox';
 
 const viaNode = { env: { RUNTS_NATIVE_VERBS: '0' } };
 
 describe.skipIf(!isRoot)('command line', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('native and Node paths print the same state and the same errors', () => {
     const id = sb.id();

@@ -3,18 +3,14 @@
 // procfs moved or covered (runc's CVE-2019-16884 and CVE-2019-19921).
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
-import { isRoot, runts, Sandbox, traces } from '../helpers/sandbox';
+import { isRoot, runts, useSandbox, traces } from '../helpers/sandbox';
 
 const statusField = (status: string, field: string) => new RegExp(`^${field}:\\s*(\\S+)`, 'm').exec(status)?.[1];
 
 describe.skipIf(!isRoot)('confinement', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   describe('sysctl', () => {
     it('refuses keys that climb out of /proc/sys, before anything is created', () => {

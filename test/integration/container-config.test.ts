@@ -3,9 +3,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
-import { isRoot, runts, Sandbox } from '../helpers/sandbox';
+import { isRoot, runts, useSandbox } from '../helpers/sandbox';
 
 /** Parses "Key:\tvalue" lines of /proc/<pid>/status. */
 function statusFields(text: string): Record<string, string> {
@@ -30,11 +30,7 @@ function mounts(text: string): Map<string, { options: string[]; fstype: string; 
 }
 
 describe.skipIf(!isRoot)('the container, seen from inside', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('sets hostname and domainname in its own UTS namespace', () => {
     const out = sb.sh('hostname; cat /proc/sys/kernel/domainname', (c) => {

@@ -14,7 +14,7 @@ import { applyDevicesV2 } from '../../src/cgroups/devices-v2';
 import { hostLayout } from '../../src/cgroups/layout';
 import type { OciConfig } from '../../src/config/types';
 import { native } from '../../src/native/binding';
-import { CGROUP_PARENT, isRoot, runts, Sandbox, traces } from '../helpers/sandbox';
+import { CGROUP_PARENT, isRoot, runts, useSandbox, traces } from '../helpers/sandbox';
 
 const RUNC = '/usr/sbin/runc';
 const hasRunc = existsSync(RUNC) && /runc version 1\.1\.5/.test(spawnSync(RUNC, ['--version'], { encoding: 'utf8' }).stdout ?? '');
@@ -68,11 +68,7 @@ function lines(out: string): Record<string, string> {
 }
 
 describe.skipIf(!isRoot || !devicesHierarchy)('device cgroup (v1, real containers)', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it.skipIf(!VCS)('a device node shipped in the image does not open the host device (EPERM)', () => {
     const shipped = ['/shipped-char', ...(DISK ? ['/shipped-disk'] : [])];
@@ -190,13 +186,11 @@ describe.skipIf(!isRoot || !devicesHierarchy)('device cgroup (v1, real container
 const ruleLine = (r: DeviceRule) => `${r.type} ${r.major < 0 ? '*' : r.major}:${r.minor < 0 ? '*' : r.minor} ${r.access}`;
 
 describe.skipIf(!isRoot || !devicesHierarchy || !hasRunc)('devices.list is what runc 1.1.5 writes for the same bundle', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   let runcRoot: string;
   beforeEach(() => {
-    sb = new Sandbox();
     runcRoot = path.join(sb.dir, 'runc-root');
   });
-  afterEach(() => sb.cleanup());
 
   /** devices.list of a created container, read from the host, then the container is deleted. */
   function listOf(runtime: 'runc' | 'runts', edit: (c: OciConfig) => void): string {

@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRoot, ROOT, RUNTS, runts, Sandbox, traces } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import { isRoot, ROOT, RUNTS, runts, useSandbox, traces } from '../helpers/sandbox';
 
 function procState(pid: number): string | undefined {
   try {
@@ -20,11 +20,7 @@ function sleepMs(ms: number): void {
 }
 
 describe.skipIf(!isRoot)('errors', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   function createFails(id: string, bundle: string, message: RegExp | string): string {
     const r = runts(['create', '--bundle', bundle, id]);
@@ -186,11 +182,7 @@ describe.skipIf(!isRoot)('errors', () => {
 });
 
 describe.skipIf(!isRoot)('a create killed with SIGKILL', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it.each(['claimed', 'recorded', 'cgroups', 'devices', 'launched', 'written'])('at step "%s" leaves nothing delete --force cannot remove', async (step) => {
     const id = sb.id(step);

@@ -17,13 +17,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { hostLayout } from '../../src/cgroups/layout';
 import { placeContainer } from '../../src/cgroups/placement';
 import type { OciConfig } from '../../src/config/types';
 import { createContainer } from '../../src/container/create';
 import { native, type LaunchResult, type NativeAddon } from '../../src/native/binding';
-import { isRoot, ROOT, runts, Sandbox, traces, type RunOptions } from '../helpers/sandbox';
+import { isRoot, ROOT, runts, useSandbox, traces, type RunOptions } from '../helpers/sandbox';
 
 const viaNode: RunOptions = { env: { RUNTS_NATIVE_VERBS: '0' } };
 const paths = [['native', {}], ['Node', viaNode]] as const;
@@ -73,15 +73,12 @@ function sweep(id: string): void {
 }
 
 describe.skipIf(!isRoot)('hostile input', () => {
-  let sb: Sandbox;
+  // Before useSandbox(): the sweep then runs after the containers are deleted.
   const used: string[] = [];
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
   afterEach(() => {
-    sb.cleanup();
     for (const id of used.splice(0)) sweep(id);
   });
+  const sb = useSandbox();
 
   function id(tag: string): string {
     const i = sb.id(`ho-${tag}`);
@@ -361,16 +358,12 @@ describe.skipIf(!isRoot)('hostile input', () => {
 });
 
 describe.skipIf(!isRoot)('a create whose commit fails, through the library', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   const addon = () => native() as NativeAddon & Record<string, unknown>;
   let restore: (() => void) | undefined;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
   afterEach(() => {
     restore?.();
     restore = undefined;
-    sb.cleanup();
   });
 
   function openFds(): Map<number, string> {

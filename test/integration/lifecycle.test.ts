@@ -1,11 +1,11 @@
 // The five OCI verbs on real containers, through the runts CLI.
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hostLayout, parseProcCgroup } from '../../src/cgroups/layout';
 import { placeContainer } from '../../src/cgroups/placement';
 import { stateSchemaProblems } from '../../src/config/validate-documents';
-import { cgroupDirs, isRoot, ROOT, runts, Sandbox, traces } from '../helpers/sandbox';
+import { cgroupDirs, isRoot, ROOT, runts, useSandbox, traces } from '../helpers/sandbox';
 
 function waitFor(check: () => boolean, ms = 5000): void {
   const end = Date.now() + ms;
@@ -20,11 +20,7 @@ function status(id: string): string {
 }
 
 describe.skipIf(!isRoot)('lifecycle', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('create → start → kill → delete, with the state at each step', () => {
     const id = sb.id();

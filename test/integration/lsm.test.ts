@@ -2,10 +2,10 @@
 // is created, with the JSON path and what to do, as runc refuses (SELinux) or
 // fails at start (AppArmor, mount label). Hosts with AppArmor are tested in
 // the VM (test/cgroup-v2/apparmor.test.ts).
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
 import { realHost } from '../../src/plan/host';
-import { isRoot, runts, Sandbox, traces } from '../helpers/sandbox';
+import { isRoot, runts, useSandbox, traces } from '../helpers/sandbox';
 
 const LABEL = 'system_u:object_r:container_file_t:s0:c1,c2';
 const PROCESS_LABEL = 'system_u:system_r:container_t:s0:c1,c2';
@@ -32,11 +32,7 @@ const cases: { field: string; lacking: boolean; edit: (c: OciConfig) => void; me
 ];
 
 describe.skipIf(!isRoot)('LSM labels on a host without the LSM', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   for (const t of cases) {
     it.skipIf(!t.lacking)(`refuses ${t.field} before creating anything (create and run)`, () => {

@@ -6,9 +6,9 @@
 import { copyFileSync, chmodSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
-import { isRoot, ROOT, RUNTS, runts, Sandbox, type Result } from '../helpers/sandbox';
+import { isRoot, ROOT, RUNTS, runts, useSandbox, type Result } from '../helpers/sandbox';
 
 const CHECKER = path.resolve(__dirname, '../../build/Release/runts-checker');
 
@@ -29,11 +29,7 @@ function onlineNodes(): number {
 }
 
 describe.skipIf(!isRoot)('process fields, seen from inside the container', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   /** `runts run` of the checker with requests; the id carries pf- so it collides with no one's. */
   function run(requests: string[], edit: (c: OciConfig) => void, opts: { prefix?: string[] } = {}): Result {

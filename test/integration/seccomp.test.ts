@@ -5,11 +5,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
 import type { LinuxSeccomp } from '../../src/seccomp/profile';
 import { buildDir } from '../../src/native/binding';
-import { isRoot, runts, Sandbox, type Result } from '../helpers/sandbox';
+import { isRoot, runts, useSandbox, type Result } from '../helpers/sandbox';
 import { containerdProfile, mobyProfile, podmanProfile } from '../helpers/seccomp-profiles';
 
 // x86_64 syscall numbers.
@@ -30,14 +30,10 @@ const RUNC_ROOT = '/run/runts-test-runc-sc';
 const hasRunc = spawnSync('runc', ['--version']).status === 0;
 
 describe.skipIf(!isRoot)('seccomp', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   const runcIds: string[] = [];
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
   afterEach(() => {
     for (const id of runcIds.splice(0)) spawnSync('runc', ['--root', RUNC_ROOT, 'delete', '--force', id]);
-    sb.cleanup();
   });
 
   /** A bundle running the checker with these requests. */

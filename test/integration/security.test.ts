@@ -3,21 +3,19 @@
 // (RESOLVE_IN_ROOT) and with the user-space walk used where it is missing.
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import * as lib from '../../src/index';
 import type { OciConfig } from '../../src/config/types';
-import { CGROUP_PARENT, isRoot, ROOT, Sandbox, traces } from '../helpers/sandbox';
+import { CGROUP_PARENT, isRoot, ROOT, useSandbox, traces } from '../helpers/sandbox';
 
 describe.skipIf(!isRoot)('path safety', () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   let hostTarget: string;
   beforeEach(() => {
-    sb = new Sandbox();
     hostTarget = path.join(sb.dir, 'host-target');
     mkdirSync(hostTarget);
     writeFileSync(path.join(hostTarget, 'secret'), 'host secret');
   });
-  afterEach(() => sb.cleanup());
 
   function hostileBundle(id: string, args: string[]): string {
     const bundle = sb.bundle(id, args, (c: OciConfig) => {
@@ -65,11 +63,7 @@ describe.skipIf(!isRoot)('path safety', () => {
 });
 
 describe.skipIf(!isRoot)('library API', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('creates, starts, inspects, signals and deletes a container from a typed config', async () => {
     const id = sb.id('lib');

@@ -2,8 +2,8 @@
 // or, with `runts run`, runts copies between its stdio and the pty itself.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRoot, ROOT, RUNTS, runts, Sandbox, traces } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import { isRoot, ROOT, RUNTS, runts, useSandbox, traces } from '../helpers/sandbox';
 
 function consoleServer(socketPath: string, typed = ''): { ready: Promise<void>; result: Promise<{ name: string; output: string }> } {
   const py = spawn('python3', [path.resolve(__dirname, '../../conformance/console-server.py'), socketPath, typed], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -28,11 +28,7 @@ function consoleServer(socketPath: string, typed = ''): { ready: Promise<void>; 
 }
 
 describe.skipIf(!isRoot)('terminal', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('sends the pty master to --console-socket; the container runs on the pty', async () => {
     const id = sb.id();
