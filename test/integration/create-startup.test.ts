@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRoot, ROOT, Sandbox } from '../helpers/sandbox';
+import { describe, expect, it } from 'vitest';
+import { isRoot, ROOT, useSandbox } from '../helpers/sandbox';
 
 const pkg = path.resolve(__dirname, '../..');
 const dist = path.join(pkg, 'dist');
@@ -34,11 +34,7 @@ describe('the CLI bundle at start', () => {
 });
 
 describe.skipIf(!isRoot)('a create under Node', () => {
-  let sb: Sandbox;
-  beforeEach(() => {
-    sb = new Sandbox();
-  });
-  afterEach(() => sb.cleanup());
+  const sb = useSandbox();
 
   it('loads no built-in module beyond vm (no child_process, os, perf_hooks, net...)', () => {
     const id = sb.id('startup');
