@@ -1,7 +1,19 @@
 // Logging in the formats engines read: with --log-format json each line is
 // {"level":"error","msg":"...","time":"..."} (containerd's shim reads the
-// last one); text lines follow logrus' layout, as runc's do. Errors and
-// warnings also go to stderr in plain words, which Podman shows verbatim.
+// last one); text lines follow logrus' layout, as runc's do.
+//
+// Where lines go (docs/logging.md), as runc's logrus setup and its fatal():
+// - without --log, everything goes to stderr: errors and warnings in plain
+//   words ("runts: ...", which Podman shows verbatim), or as JSON lines with
+//   --log-format json;
+// - with --log, every line goes to the file only, and nothing of runts'
+//   own goes to stderr, except one plain line per error: under containerd's
+//   runc shim and conmon, runts' stderr is the container's stderr (a warning
+//   there would land in the container's logs), but go-runc builds the errors
+//   of kill, start and delete from the runtime's stderr (the shim takes a
+//   kill error as "already gone" by its text), and runc prints each fatal
+//   error there as well. A log file that cannot be written sends its line
+//   to stderr instead.
 import { appendFileSync } from 'node:fs';
 import { writeStderr } from './output';
 
@@ -9,7 +21,7 @@ export type LogFormat = 'text' | 'json';
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error';
 
 export interface LogOptions {
-  /** --log: a file to append to; stderr when absent. */
+  /** --log: a file to append to (stderr gets only the errors then); stderr when absent. */
   file?: string;
   format?: LogFormat;
   debug?: boolean;
@@ -39,6 +51,11 @@ export class Logger {
   private readonly format: LogFormat;
   readonly debugEnabled: boolean;
 
+  /** True when lines go to a --log file, not to stderr. */
+  get logsToFile(): boolean {
+    return this.file !== undefined;
+  }
+
   constructor(options: LogOptions = {}) {
     this.file = options.file;
     this.format = options.format ?? 'text';
@@ -58,12 +75,13 @@ export class Logger {
   protected emit(level: LogLevel, msg: string, plain: string | undefined): void {
     const line = this.formatLine(level, msg);
     if (this.file) {
+      let logged = true;
       try {
         appendFileSync(this.file, line);
       } catch {
-        // A log file that cannot be written must not hide the error itself.
+        logged = false; // a log file that cannot be written must not hide the line
       }
-      if (plain !== undefined) writeStderr(plain);
+      if (level === 'error' || !logged) writeStderr(plain ?? line);
     } else if (this.format === 'json') {
       writeStderr(line);
     } else if (plain !== undefined) {

@@ -39,7 +39,8 @@ bool parseUint(const std::string& s, int& out) {
 
 int parseSignal(const std::string& text) {
   int n = 0;
-  if (parseUint(text, n)) return n >= 1 && n <= kRtMax ? n : 0;
+  // 0 checks that the process exists (`kill ID 0`: engines' liveness probe).
+  if (parseUint(text, n)) return n >= 0 && n <= kRtMax ? n : -1;
   std::string up;
   for (char c : text) up += static_cast<char>(toupper(static_cast<unsigned char>(c)));
   if (up.rfind("SIG", 0) == 0) up = up.substr(3);
@@ -58,7 +59,7 @@ int parseSignal(const std::string& text) {
   };
   if (int v = rt("RTMIN", kRtMin, +1)) return v;
   if (int v = rt("RTMAX", kRtMax, -1)) return v;
-  return 0;
+  return -1;
 }
 
 std::string signalName(int sig) {

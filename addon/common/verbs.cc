@@ -242,7 +242,7 @@ int openContainerPidfd(const ContainerRecord& rec) {
 
 bool killInit(const ContainerRecord& rec, int sig, Failure& f) {
   int fd = openContainerPidfd(rec);
-  if (fd < 0) return plainFail(f, "container \"" + rec.id + "\" is not running");
+  if (fd < 0) return plainFail(f, "container not running: \"" + rec.id + "\" is stopped");
   if (pidfdSendSignal(fd, sig) < 0) {
     int e = errno;
     close(fd);
@@ -416,14 +416,21 @@ bool startVerb(const VerbOptions& o, const std::string& id, Failure& f) {
 
 bool killVerb(const VerbOptions& o, const std::string& id, const std::string& signal, bool all, Failure& f) {
   int sig = parseSignal(signal);
-  if (sig == 0)
+  if (sig < 0)
     return plainFail(f, "unknown signal \"" + signal + "\": use a name such as SIGTERM or KILL, or a number");
   ContainerRecord rec;
   if (!loadRecord(o.root, id, rec, f)) return false;
   if (handOff(o, rec, "kill", f)) return false;
   Status s = liveStatus(rec);
+  // As runc: --all signals whatever is left in the cgroup of a stopped
+  // container too (containerd sends `kill --all ID 9` after every stop, and
+  // succeeds where nothing is left); a container without a cgroup has nothing left.
+  if (all && s == Status::Stopped && !rec.storedStatus.empty())
+    return rec.procsFile.empty() || !pathExists(rec.procsFile) || signalAllProcesses(rec, sig, f);
+  // runc's wording ("container not running"): containerd's shim takes a kill
+  // error with it as "already gone".
   if (s == Status::Stopped || s == Status::Creating || rec.storedStatus.empty())
-    return plainFail(f, "container \"" + id + "\" is not running (status: " + statusName(s) + ")");
+    return plainFail(f, "container not running: \"" + id + "\" is " + statusName(s));
   if (all) return signalAllProcesses(rec, sig, f);
   return killInit(rec, sig, f);
 }

@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -251,6 +252,33 @@ std::string findNode() {
   return "node";
 }
 
+// Closes every fd above 2 and points 0-2 at /dev/null.
+void dropInheritedFds() {
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
+    for (int fd = 3; fd < 1024; fd++) close(fd);  // kernels before 5.9
+  }
+  int null = open("/dev/null", O_RDWR);
+  for (int fd = 0; fd <= 2; fd++) {
+    if (null < 0) close(fd);
+    else if (null != fd) dup2(null, fd);
+  }
+  if (null > 2) close(null);
+}
+
+// A closed fd 0, 1 or 2 is opened on /dev/null, as Node does at its start:
+// otherwise the next file opened here (a state record, a lock) would get
+// that number, and a message meant for stderr would be written into it.
+void keepStdioOpen() {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0 && null != fd) {
+      dup2(null, fd);
+      close(null);
+    }
+  }
+}
+
 // The first cgroup migration after a quiet moment waits for an RCU grace
 // period (~15 ms here): the kernel switches cgroup_threadgroup_rwsem to its
 // writer mode. create and run migrate the new container into its cgroups
@@ -261,7 +289,9 @@ void warmCgroupMigration(int argc, char** argv) {
   const char* verb = nullptr;
   for (int i = 1; i < argc && !verb; i++) {
     const char* a = argv[i];
-    if (!strcmp(a, "--root") || !strcmp(a, "--log") || !strcmp(a, "--log-format") || !strcmp(a, "--rootless")) i++;
+    if (!strcmp(a, "--root") || !strcmp(a, "--log") || !strcmp(a, "--log-format") || !strcmp(a, "--rootless") ||
+        !strcmp(a, "--cgroup-manager"))
+      i++;
     else if (a[0] != '-') verb = a;
   }
   if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0)) return;
@@ -272,6 +302,10 @@ void warmCgroupMigration(int argc, char** argv) {
     if (first > 0) waitpid(first, nullptr, 0);
     return;
   }
+  // The helper holds none of the caller's fds: an engine that waits for EOF
+  // on a stdio pipe (or on a preserved fd) must get it when runts and the
+  // container are done, not when the helper is.
+  dropInheritedFds();
   // Double fork: the helper is nobody's child to reap once it is done.
   if (fork() != 0) _exit(0);
   char line[512];
@@ -331,6 +365,7 @@ int execNode(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keepStdioOpen();
   Command cmd;
   const char* native = getenv("RUNTS_NATIVE_VERBS");
   bool nativeAllowed = !(native && strcmp(native, "0") == 0);

@@ -106,3 +106,24 @@ export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
   });
   return { verb: spec.name, globals, positionals: named, options, ...(spec.rest ? { rest: rest ?? [] } : {}) };
 }
+
+/**
+ * --log and --log-format from a command line that may not parse, so that a
+ * usage error is logged where the caller asked (containerd reads it from
+ * --log). The last occurrence wins, as in both parsers.
+ */
+export function logGlobals(argv: readonly string[]): Pick<Globals, 'log' | 'logFormat'> {
+  const out: Pick<Globals, 'log' | 'logFormat'> = { logFormat: 'text' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--') break;
+    const found = arg === '--log' || arg.startsWith('--log=') || arg === '--log-format' || arg.startsWith('--log-format=') ? findOption(GLOBAL_OPTIONS, arg) : undefined;
+    if (!found) continue;
+    const value = found.inline ?? argv[i + 1];
+    if (found.inline === undefined) i++;
+    if (value === undefined) continue;
+    if (found.spec.name === 'log') out.log = value;
+    else if (value === 'json' || value === 'text') out.logFormat = value;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { RuntsError } from '../errors';
 import { Logger } from '../log';
 import { writeStderr, writeStdout } from '../output';
 import { execute } from './commands';
-import { parseFast } from './fast-parse';
+import { logGlobals, parseFast } from './fast-parse';
 import type { ParsedCommand } from './grammar';
 import type { YargsOutcome } from './yargs-cli';
 
@@ -21,7 +21,14 @@ async function parse(args: readonly string[], distDir: string): Promise<ParsedCo
   const outcome = await parseWithYargs(args);
   if ('command' in outcome) return outcome.command;
   if (outcome.stdout) writeStdout(outcome.stdout);
-  if (outcome.stderr) writeStderr(outcome.stderr);
+  if (outcome.error !== undefined) {
+    // A usage error is an error like any other: logged to --log (where
+    // containerd's shim and Podman read it); the usage text is for people
+    // and goes to stderr only when nothing asked for a log file.
+    const logger = new Logger({ file: logGlobals(args).log, format: logGlobals(args).logFormat });
+    logger.error(outcome.error);
+    if (outcome.usage && !logger.logsToFile) writeStderr(`\n${outcome.usage}\n`);
+  }
   return outcome.exitCode;
 }
 

@@ -15,7 +15,8 @@ import {
   type VerbSpec,
 } from './grammar';
 
-export type YargsOutcome = { command: ParsedCommand } | { exitCode: number; stdout?: string; stderr?: string };
+/** A command, or what to print: help on stdout, or a usage error (its message for the log, the usage text for stderr). */
+export type YargsOutcome = { command: ParsedCommand } | { exitCode: number; stdout?: string; error?: string; usage?: string };
 
 function addOption(y: Argv, o: OptionSpec, global: boolean): Argv {
   return y.option(o.name, {
@@ -91,11 +92,11 @@ export async function parseWithYargs(args: readonly string[]): Promise<YargsOutc
       if (err) {
         // yargs ends its output with the message; say it first, then the usage.
         const usage = output.endsWith(err.message) ? output.slice(0, -err.message.length).trimEnd() : output;
-        resolve({ exitCode: 1, stderr: `runts: ${err.message}\n${usage ? `\n${usage}\n` : ''}` });
+        resolve({ exitCode: 1, error: err.message, ...(usage ? { usage } : {}) });
       } else if (argv.help || argv.version) {
         resolve({ exitCode: 0, stdout: `${output}\n` });
       } else if (output) {
-        resolve({ exitCode: 1, stderr: `${output}\n` });
+        resolve({ exitCode: 1, error: output });
       } else {
         resolve({ command: toCommand(argv) });
       }

@@ -149,7 +149,7 @@ describe.skipIf(!isRoot)('errors', () => {
     expect(JSON.parse(runts(['state', id]).stdout).status).toBe('running');
     expect(runts(['kill', id, 'KILL']).code).toBe(0);
     for (let i = 0; i < 100 && JSON.parse(runts(['state', id]).stdout).status !== 'stopped'; i++) sleepMs(10);
-    expect(runts(['kill', id])).toMatchObject({ code: 1, stderr: `runts: container "${id}" is not running (status: stopped)\n` });
+    expect(runts(['kill', id])).toMatchObject({ code: 1, stderr: `runts: container not running: "${id}" is stopped\n` });
     expect(runts(['start', id])).toMatchObject({ code: 1, stderr: `runts: cannot start a container that has stopped: "${id}"\n` });
     expect(runts(['delete', id]).code).toBe(0);
     expect(traces(id)).toEqual([]);

@@ -117,14 +117,14 @@ describe('yargs parser', () => {
   it.each([
     [['bogus'], /Unknown argument: bogus/],
     // yargs reads "--bogus c1" as an option with a value: the id is then missing.
-    [['create', '--bogus', 'c1'], /^runts: Not enough non-option arguments/],
-    [['create', 'c1', '--bogus'], /^runts: Unknown argument: bogus/],
+    [['create', '--bogus', 'c1'], /^Not enough non-option arguments/],
+    [['create', 'c1', '--bogus'], /^Unknown argument: bogus/],
     [['create'], /Not enough non-option arguments/],
     [[], /a command is required/],
     [['list', '--format', 'yaml'], /Invalid values/],
   ])('refuses %j with a message and exit code 1', async (argv, message) => {
     const out = await parseWithYargs(argv);
     expect(out).toMatchObject({ exitCode: 1 });
-    expect((out as { stderr: string }).stderr).toMatch(message);
+    expect((out as { error: string }).error).toMatch(message);
   });
 });

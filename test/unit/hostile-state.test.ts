@@ -170,7 +170,7 @@ describe('paths and pids read back from state.json are confined', () => {
     mkdirSync(dir);
     writeRecord(dir, sound(id, { cgroups: [{ path: cg, created: true }] }, pid, startTime));
     expect(JSON.parse(native().state(root, id)).status).toBe('running');
-    expect(() => native().kill(root, id, 'KILL', false)).toThrow(/is not running/);
+    expect(() => native().kill(root, id, 'KILL', false)).toThrow(/container not running/);
     native().delete(root, id, true);
     expect(existsSync(dir)).toBe(false);
     expect(native().procStartTime(pid)).toBe(startTime);

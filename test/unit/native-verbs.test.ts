@@ -36,12 +36,12 @@ describe('native JSON', () => {
 
 describe('native signal names', () => {
   it.each([
-    ['SIGTERM', 15], ['TERM', 15], ['term', 15], ['15', 15], ['9', 9], ['KILL', 9], ['sigkill', 9],
+    ['SIGTERM', 15], ['TERM', 15], ['term', 15], ['15', 15], ['9', 9], ['0', 0], ['KILL', 9], ['sigkill', 9],
     ['SIGRTMIN', 34], ['RTMIN+3', 37], ['SIGRTMAX', 64], ['SIGRTMAX-2', 62], ['CLD', 17], ['IOT', 6],
   ])('%s is %d', (text, n) => expect(native().parseSignal(text)).toBe(n));
 
-  it.each(['', 'SIGFOO', '0', '65', 'RTMIN-1', 'RTMAX+1', '-9', '9x'])('%s is no signal', (text) => {
-    expect(native().parseSignal(text)).toBe(0);
+  it.each(['', 'SIGFOO', 'SIG0', '65', 'RTMIN-1', 'RTMAX+1', '-9', '9x'])('%s is no signal', (text) => {
+    expect(native().parseSignal(text)).toBe(-1);
   });
 });
 
@@ -149,7 +149,7 @@ describe('native verbs on a temporary root', () => {
     native().kill(root, 'c1', 'SIGUSR1', false);
     expect(await exited).toBe('SIGUSR1');
     child = undefined;
-    expect(() => native().kill(root, 'c1', 'KILL', false)).toThrow('container "c1" is not running (status: stopped)');
+    expect(() => native().kill(root, 'c1', 'KILL', false)).toThrow('container not running: "c1" is stopped');
     expect(() => native().kill(root, 'c1', 'SIGBOGUS', false)).toThrow(/unknown signal "SIGBOGUS"/);
   });
 
