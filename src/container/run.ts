@@ -2,8 +2,10 @@
 // container process is this process's child (runts-init clones it with
 // CLONE_PARENT), so run waits for it directly, forwards the signals it gets,
 // and, with process.terminal, copies between its own terminal and the pty.
-import { createReadStream, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { ContainerState } from '../config/types';
+import { RuntsError } from '../errors';
 import { signalNumbers } from '../lazy-builtins';
 import { native } from '../native/binding';
 import { createContainer, type CreateOptions } from './create';
@@ -80,15 +82,43 @@ function attachTerminal(masterFd: number): () => Promise<void> {
   };
 }
 
+/**
+ * An attached run with process.terminal needs a terminal of its own to copy
+ * the pty to, as runc's (tty.go initHostConsole): stderr, stdout or stdin,
+ * else the controlling terminal. Without one, runc fails at once; runts did
+ * wait forever on a pty nobody could type into.
+ */
+function requireHostTerminal(): void {
+  if ([2, 1, 0].some((fd) => isatty(fd))) return;
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new RuntsError(
+      `process.terminal is true, but none of stdin, stdout and stderr is a terminal and there is no controlling terminal (open /dev/tty: ${code}): run it from a terminal, set process.terminal to false in config.json, or use create with --console-socket`,
+    );
+  }
+}
+
 export async function runContainer(opts: RunOptions): Promise<RunResult> {
   const attached = !opts.detach;
   const created = await createContainer(opts, { attachTerminal: attached && !opts.consoleSocket });
   const { state } = created;
   const startTime = native().procStartTime(state.pid) ?? '0';
-  const stopForwarding = attached ? forwardSignals(state.pid, startTime) : () => {};
-  const detachTerminal = created.consoleFd !== undefined ? attachTerminal(created.consoleFd) : undefined;
+  let stopForwarding = () => {};
+  let detachTerminal: (() => Promise<void>) | undefined;
   let started = false;
   try {
+    if (created.consoleFd !== undefined) {
+      try {
+        requireHostTerminal();
+      } catch (e) {
+        native().closeFd(created.consoleFd);
+        throw e;
+      }
+    }
+    if (attached) stopForwarding = forwardSignals(state.pid, startTime);
+    if (created.consoleFd !== undefined) detachTerminal = attachTerminal(created.consoleFd);
     await startContainer(opts.id, opts);
     started = true;
     if (opts.detach) return { state: { ...state, status: 'running' } };

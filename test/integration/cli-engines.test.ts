@@ -227,3 +227,20 @@ function findHelperFds(launcher: string, runtime: number, id: string): string[] 
   }
   return undefined;
 }
+
+describe.skipIf(!isRoot)('run of a terminal container without a terminal', () => {
+  const sb = useSandbox();
+
+  it('fails at once with a message, as runc, and leaves nothing', () => {
+    const id = sb.id('tty');
+    const bundle = sb.bundle(id, ['sh'], (c) => (c.process!.terminal = true));
+    const started = Date.now();
+    // stdin /dev/null, stdout and stderr pipes, and setsid: no controlling terminal either.
+    const r = spawnSync('setsid', ['-w', RUNTS, '--root', ROOT, 'run', '-b', bundle, id], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 5000 });
+    expect(r.signal).toBe(null);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^runts: process\.terminal is true, but none of stdin, stdout and stderr is a terminal and there is no controlling terminal \(open \/dev\/tty: E\w+\)/);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(traces(id)).toEqual([]);
+  });
+});
