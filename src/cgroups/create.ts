@@ -1,7 +1,7 @@
 // Creating and removing a container's cgroup directories. cgroups are
 // files: this is plain mkdir/read/write, so unit tests run it against a
 // temporary directory laid out like /sys/fs/cgroup.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { RuntsError } from '../errors';
 import type { CgroupDir, CgroupPlacement } from './placement';
@@ -117,6 +117,75 @@ export function removeCgroups(cgroups: readonly CreatedCgroup[]): void {
       rmdirSync(c.path);
     } catch {
       // Left for delete --force, which kills what is inside first.
+    }
+  }
+}
+
+function readNumber(file: string): number | undefined {
+  const text = readTrimmed(file);
+  return /^-?\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/** The share of CPU time the real-time groups directly below dir reserve (runtime / period), the one at `except` left out. */
+function childrenRtShare(dir: string, except: string): number {
+  let share = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(dir, e.name));
+  } catch {
+    return 0;
+  }
+  for (const child of entries) {
+    if (child === except) continue;
+    const runtime = readNumber(path.join(child, 'cpu.rt_runtime_us'));
+    const period = readNumber(path.join(child, 'cpu.rt_period_us'));
+    if (runtime && runtime > 0 && period && period > 0) share += runtime / period;
+  }
+  return share;
+}
+
+/**
+ * cgroup v1 with CONFIG_RT_GROUP_SCHED: a group's cpu.rt_runtime_us is
+ * accepted only while its parent's budget covers it (the shares of all the
+ * parent's children together), and a new group starts with none. runc and
+ * crun put a container without linux.cgroupsPath right under the root,
+ * which has the budget (950000 of 1000000 µs); runts puts it under its own
+ * /runts, which starts with 0, so a realtimeRuntime there failed with EINVAL.
+ * runts' default parent is runts' own: it gets the budget its children
+ * need, raised before the container's own value is written, outermost
+ * first (runc's SetRtSched writes the container's cgroup only: its
+ * parents are the root). It is not lowered again at delete: other
+ * containers below /runts may use it; the root's budget bounds it.
+ */
+export function grantRealtimeBudget(leaf: string, mountPoint: string, runtime: number, period: number | undefined): void {
+  const parents: string[] = [];
+  for (let d = path.dirname(leaf); d.startsWith(`${mountPoint}/`); d = path.dirname(d)) parents.unshift(d);
+  // Innermost first, the share each level must hold: its children's plus the one on the way to the leaf.
+  const needs: { dir: string; runtime: number }[] = [];
+  let inner = leaf;
+  let share = runtime / (period ?? readNumber(path.join(leaf, 'cpu.rt_period_us')) ?? 1_000_000);
+  for (const dir of [...parents].reverse()) {
+    const file = path.join(dir, 'cpu.rt_runtime_us');
+    const own = readNumber(file);
+    const ownPeriod = readNumber(path.join(dir, 'cpu.rt_period_us'));
+    if (own === undefined || ownPeriod === undefined) return; // no real-time group scheduling: the container's write says so
+    share += childrenRtShare(dir, inner);
+    needs.unshift({ dir, runtime: Math.ceil(share * ownPeriod) });
+    share = Math.max(share, own / ownPeriod);
+    inner = dir;
+  }
+  for (const { dir, runtime: need } of needs) {
+    const file = path.join(dir, 'cpu.rt_runtime_us');
+    const own = readNumber(file) ?? 0;
+    if (own === -1 || own >= need) continue;
+    try {
+      writeFileSync(file, String(need));
+    } catch (e) {
+      throw new RuntsError(
+        `linux.resources.cpu.realtimeRuntime: cannot give runts' cgroup ${dir} the real-time budget it needs (write ${need} to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the budget of the cgroup above (its cpu.rt_runtime_us) is too small or used by other groups; lower realtimeRuntime or set linux.cgroupsPath`,
+      );
     }
   }
 }

@@ -5,7 +5,7 @@
 // `delete --force` removes everything.
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { createCgroups, removeCgroups, type CreatedCgroup } from '../cgroups/create';
+import { createCgroups, grantRealtimeBudget, removeCgroups, type CreatedCgroup } from '../cgroups/create';
 import { applyDeviceCgroup, inNestedUserNamespace } from '../cgroups/device-cgroup';
 import type { DeviceRule } from '../cgroups/devices';
 import { hostLayout } from '../cgroups/layout';
@@ -242,6 +242,10 @@ function applyResources(p: Prepared, logger: Logger): void {
   const target = resourceTarget(p.placement);
   const probe = resourceProbe(target);
   const plan = planResources(p.resources, target.version, { base: 'linux.resources', probe });
+  // Under runts' default parent (no linux.cgroupsPath) a real-time runtime needs the parent's budget first.
+  const cpuV1 = p.placement.dirs.find((d) => d.version === 1 && d.hierarchy.split(',').includes('cpu'));
+  const rt = p.resources.cpu;
+  if (cpuV1 && rt?.realtimeRuntime && !cgroupsPathOf(p.config)) grantRealtimeBudget(cpuV1.dir, cpuV1.mountPoint, rt.realtimeRuntime, rt.realtimePeriod);
   const applied = applyResourcePlan(plan, target);
   for (const w of applied.warnings) logger.warn(w);
   if (applied.written.length) {
