@@ -92,6 +92,11 @@ bool parseNative(int argc, char** argv, Command& cmd) {
     if (takeValue(argc, argv, i, "--root", cmd.globals.root)) continue;
     if (takeValue(argc, argv, i, "--log", cmd.globals.log)) continue;
     if (takeValue(argc, argv, i, "--log-format", cmd.globals.logFormat)) continue;
+    // crun's option: these verbs act on what the record says; systemd is refused by Node.
+    if (std::string manager; takeValue(argc, argv, i, "--cgroup-manager", manager)) {
+      if (manager != "cgroupfs" && manager != "disabled") return false;
+      continue;
+    }
     return false;
   }
   if (i >= argc) return false;

@@ -9,6 +9,7 @@ import {
   containerProcesses,
   containerState,
   deleteContainer,
+  deleteMatching,
   killContainer,
   listContainers,
   pauseContainer,
@@ -32,6 +33,11 @@ function checkGlobals(cmd: ParsedCommand): void {
   if (g.systemdCgroup) {
     throw new RuntsError(
       '--systemd-cgroup: the systemd cgroup driver is not supported by runts yet; use the cgroupfs driver (omit --systemd-cgroup; Podman: cgroup_manager = "cgroupfs")',
+    );
+  }
+  if (g.cgroupManager === 'systemd') {
+    throw new RuntsError(
+      '--cgroup-manager systemd: the systemd cgroup driver is not supported by runts yet; use --cgroup-manager cgroupfs (the default) or disabled',
     );
   }
   if (g.rootless === 'true') {
@@ -65,6 +71,8 @@ function createOptions(cmd: ParsedCommand, logger: Logger) {
     noPivot: bool(cmd, 'no-pivot'),
     noNewKeyring: bool(cmd, 'no-new-keyring'),
     preserveFds: Number(cmd.options['preserve-fds'] ?? 0),
+    configFile: str(cmd, 'config'),
+    cgroupManager: cmd.globals.cgroupManager === 'disabled' ? ('disabled' as const) : ('cgroupfs' as const),
     logger,
   };
 }
@@ -98,7 +106,7 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
       await createContainer(createOptions(cmd, logger));
       return 0;
     case 'run': {
-      const result = await runContainer({ ...createOptions(cmd, logger), detach: bool(cmd, 'detach') });
+      const result = await runContainer({ ...createOptions(cmd, logger), detach: bool(cmd, 'detach'), keep: bool(cmd, 'keep') });
       return result.exitCode ?? 0;
     }
     case 'start':
@@ -111,6 +119,7 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
       await killContainer(id(cmd), cmd.positionals.signal ?? 'SIGTERM', { ...root, all: bool(cmd, 'all') });
       return 0;
     case 'delete':
+      if (bool(cmd, 'regex')) return deleteMatching(id(cmd), { ...root, force: bool(cmd, 'force') }, logger);
       await deleteContainer(id(cmd), { ...root, force: bool(cmd, 'force') });
       return 0;
     case 'list':

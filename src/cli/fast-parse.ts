@@ -54,6 +54,7 @@ const GLOBAL_KEYS: Readonly<Record<string, keyof Globals>> = {
   debug: 'debug',
   'systemd-cgroup': 'systemdCgroup',
   rootless: 'rootless',
+  'cgroup-manager': 'cgroupManager',
 };
 
 function setGlobal(globals: Globals, name: string, value: OptionValue): void {

@@ -40,6 +40,8 @@ export interface Globals {
   debug: boolean;
   systemdCgroup: boolean;
   rootless: string;
+  /** crun's --cgroup-manager: cgroupfs (runts' only driver), systemd (refused), disabled (no cgroups). */
+  cgroupManager: 'cgroupfs' | 'systemd' | 'disabled';
 }
 
 export interface ParsedCommand {
@@ -58,6 +60,13 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'debug', type: 'boolean', default: false, describe: 'log debug lines (the launch plan, among others)' },
   { name: 'systemd-cgroup', type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet: refused)' },
   { name: 'rootless', type: 'string', default: 'auto', choices: ['true', 'false', 'auto'], describe: 'rootless mode (only "false"/"auto" as root are supported)' },
+  {
+    name: 'cgroup-manager',
+    type: 'string',
+    default: 'cgroupfs',
+    choices: ['cgroupfs', 'systemd', 'disabled'],
+    describe: "crun's cgroup driver option: cgroupfs (runts' own), disabled (no cgroups: no limits, no device cgroup), systemd (not supported: refused)",
+  },
 ];
 
 const CREATE_OPTIONS: readonly OptionSpec[] = [
@@ -67,6 +76,7 @@ const CREATE_OPTIONS: readonly OptionSpec[] = [
   { name: 'no-pivot', type: 'boolean', default: false, describe: 'use MS_MOVE + chroot instead of pivot_root (rootfs on a ramdisk)' },
   { name: 'no-new-keyring', type: 'boolean', default: false, describe: 'keep the caller\'s session keyring instead of a new one' },
   { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' },
+  { name: 'config', alias: 'f', type: 'string', describe: "a config file to use instead of <bundle>/config.json, relative to the bundle (crun's --config)" },
 ];
 
 const str = (describe: string, name: string): OptionSpec => ({ name, type: 'string', describe });
@@ -116,13 +126,20 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     name: 'delete',
     describe: 'delete a stopped container and everything create made',
     positionals: [ID],
-    options: [{ name: 'force', alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it runs' }],
+    options: [
+      { name: 'force', alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it runs' },
+      { name: 'regex', alias: 'r', type: 'boolean', default: false, describe: "the container id is a regular expression: delete every container whose id matches it (crun's)" },
+    ],
   },
   run: {
     name: 'run',
     describe: 'create, start and wait for a container; exit with its code',
     positionals: [ID],
-    options: [...CREATE_OPTIONS, { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'return once started' }],
+    options: [
+      ...CREATE_OPTIONS,
+      { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'return once started' },
+      { name: 'keep', type: 'boolean', default: false, describe: "do not delete the container after it exits (crun's)" },
+    ],
   },
   list: {
     name: 'list',
@@ -171,7 +188,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
 };
 
 export function defaultGlobals(): Globals {
-  return { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' };
+  return { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto', cgroupManager: 'cgroupfs' };
 }
 
 /** Defaults of a verb's options, as both parsers report them. */

@@ -18,6 +18,17 @@ import {
 /** A command, or what to print: help on stdout, or a usage error (its message for the log, the usage text for stderr). */
 export type YargsOutcome = { command: ParsedCommand } | { exitCode: number; stdout?: string; error?: string; usage?: string };
 
+/**
+ * `runts --version`, in crun's layout: runc's first line and its "commit:"
+ * and "spec:" lines (what Docker's and Podman's `info` read: the word
+ * "version" and "commit:"), crun's "rundir:" and its line of build features
+ * ("+SECCOMP ..."), which crun's test suite reads to skip what a build lacks.
+ * runts has no systemd driver and no checkpoint (no +SYSTEMD, no +CRIU).
+ */
+export function versionText(): string {
+  return [`runts version ${VERSION}`, 'commit: unknown', 'rundir: /run/runts', `spec: ${SPEC_VERSION}`, '+CAP +SECCOMP +APPARMOR +SELINUX +EBPF'].join('\n');
+}
+
 function addOption(y: Argv, o: OptionSpec, global: boolean): Argv {
   return y.option(o.name, {
     type: o.type,
@@ -45,7 +56,7 @@ function build(): Argv {
       'duplicate-arguments-array': false,
     })
     .usage('runts [global options] <command> [options] <arguments>\n\nAn OCI container runtime, compatible with runc.')
-    .version(`runts version ${VERSION}\nspec: ${SPEC_VERSION}`)
+    .version(versionText())
     .alias('version', 'v')
     .help('help')
     .alias('help', 'h')
@@ -77,6 +88,8 @@ function toCommand(argv: Record<string, unknown>): ParsedCommand {
   globals.debug = argv.debug === true;
   globals.systemdCgroup = argv['systemd-cgroup'] === true;
   globals.rootless = String(argv.rootless);
+  const manager = argv['cgroup-manager'];
+  globals.cgroupManager = manager === 'systemd' || manager === 'disabled' ? manager : 'cgroupfs';
   const positionals: Record<string, string | undefined> = {};
   for (const p of spec.positionals) positionals[p.name] = argv[p.name] === undefined ? undefined : String(argv[p.name]);
   const options: ParsedCommand['options'] = {};

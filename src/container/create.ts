@@ -8,14 +8,15 @@ import { existsSync } from 'node:fs';
 import { createCgroups, grantRealtimeBudget, removeCgroups, type CreatedCgroup } from '../cgroups/create';
 import { applyDeviceCgroup, inNestedUserNamespace } from '../cgroups/device-cgroup';
 import type { DeviceRule } from '../cgroups/devices';
-import { hostLayout } from '../cgroups/layout';
+import { hostLayout, type CgroupLayout } from '../cgroups/layout';
 import { cgroupsPathOf, placeContainer, type CgroupPlacement } from '../cgroups/placement';
 import type { LinuxResources } from '../cgroups/resources';
 import { applyResourcePlan, resourceProbe, resourceTarget } from '../cgroups/resources-apply';
 import { planResources } from '../cgroups/resources-plan';
 import { enableSubtreeControllers } from '../cgroups/subtree';
 import { realResourceHost, resourceProblems } from '../config/resources';
-import { readConfigFile, requireConfigObject } from '../config/load';
+import { parseConfigText, readConfigFile, requireConfigObject } from '../config/load';
+import { FileReadError, readBoundedFile } from '../read-bounded';
 import { semanticProblems } from '../config/semantic';
 import type { ContainerState, OciConfig } from '../config/types';
 import { schemaProblems } from '../config/validate';
@@ -37,6 +38,10 @@ export interface CreateOptions {
   bundle?: string;
   /** A config to use instead of <bundle>/config.json; it is validated just the same. */
   config?: OciConfig;
+  /** A config file other than <bundle>/config.json (crun's --config), relative to the bundle. */
+  configFile?: string;
+  /** "disabled" (crun's --cgroup-manager disabled): no cgroups at all; linux.resources is ignored, with a warning. */
+  cgroupManager?: 'cgroupfs' | 'disabled';
   /** State directory root (--root). Default /run/runts. */
   root?: string;
   pidFile?: string;
@@ -74,6 +79,20 @@ interface Prepared {
   deviceRules: DeviceRule[];
   /** linux.resources' limits, checked against this host's cgroups. */
   resources: LinuxResources;
+  /** --cgroup-manager disabled. */
+  noCgroups?: boolean;
+}
+
+/** A config file named with --config (crun's); read as config.json is: a regular file of bounded size. */
+function readConfigAt(file: string): { config: unknown; file: string } {
+  let text: string;
+  try {
+    text = readBoundedFile(file);
+  } catch (e) {
+    if (e instanceof FileReadError && e.code === 'ENOENT') throw new RuntsError(`no config file ${file} (given with --config)`);
+    throw e;
+  }
+  return { config: parseConfigText(text, file), file };
 }
 
 /** Validation and planning: no system call that changes anything happens here. */
@@ -84,6 +103,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   let config: unknown;
   let file = 'config';
   if (opts.config) config = opts.config;
+  else if (opts.configFile) ({ config, file } = readConfigAt(path.resolve(bundle, opts.configFile)));
   else ({ config, file } = readConfigFile(bundle));
   requireConfigObject(config, file);
   const problems: ConfigProblem[] = schemaProblems(config);
@@ -98,7 +118,8 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
   const schemaPaths = new Set(problems.map((q) => q.path));
   problems.push(...semantic.problems.filter((q) => !(q.path.startsWith('linux.seccomp') && schemaPaths.has(q.path))));
   const typed = config as OciConfig;
-  const layout = hostLayout();
+  const noCgroups = opts.cgroupManager === 'disabled';
+  const layout: CgroupLayout = noCgroups ? { mode: 'none', hierarchies: [] } : hostLayout();
   let placement: CgroupPlacement | undefined;
   try {
     placement = placeContainer(layout, cgroupsPathOf(config), opts.id);
@@ -106,7 +127,13 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     problems.push({ path: 'linux.cgroupsPath', message: (e as Error).message });
   }
   const linux = (config as { linux?: { resources?: unknown } }).linux;
-  const resources = resourceProblems(linux !== null && typeof linux === 'object' ? linux.resources : undefined, 'linux.resources', realResourceHost(layout), {
+  let given = linux !== null && typeof linux === 'object' ? linux.resources : undefined;
+  if (noCgroups && given !== undefined) {
+    // As crun: without cgroups there is nowhere to put a limit.
+    logger.warn('linux.resources is ignored: with --cgroup-manager disabled the container has no cgroup (no limits, no device cgroup)');
+    given = undefined;
+  }
+  const resources = resourceProblems(given, 'linux.resources', realResourceHost(layout), {
     types: false,
   });
   const schemaFlagged = new Set(problems.map((q) => q.path));
@@ -134,6 +161,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     uidMap: extras.uidMap,
     gidMap: extras.gidMap,
     placement,
+    noCgroups,
     deviceRules: extras.deviceRules,
     resources: resources.resources,
     seccompListenerPath: extras.seccompListenerPath,
@@ -222,6 +250,7 @@ function msSince(started: bigint): string {
  * the container ever runs without it.
  */
 function applyDevices(p: Prepared, logger: Logger): void {
+  if (p.noCgroups) return; // --cgroup-manager disabled: no device cgroup either, as crun
   if (inNestedUserNamespace()) {
     logger.warn('runts runs in a user namespace: the device cgroup is left as the outer one set it');
     return;

@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import type { ContainerState } from '../config/types';
 import { fromNative, RuntsError } from '../errors';
 import { native } from '../native/binding';
+import type { Logger } from '../log';
 import { DEFAULT_ROOT } from '../state/store';
 
 export interface RootOption {
@@ -59,6 +60,45 @@ export async function deleteContainer(id: string, opts?: DeleteOptions): Promise
   }
 }
 
+/**
+ * crun's `delete --regex`: deletes every container under the root whose id
+ * the pattern matches (anywhere in the id, as crun's regexec; an extended
+ * regular expression there, a JavaScript one here: the same for the usual
+ * ones). A container that cannot be deleted is reported and the others are
+ * still deleted; the exit code is 1 then, else 0 (none matching included).
+ */
+export async function deleteMatching(pattern: string, opts: DeleteOptions, logger: Logger): Promise<number> {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (e) {
+    throw new RuntsError(`delete --regex: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`);
+  }
+  let code = 0;
+  for (const id of containerIds(rootOf(opts)).filter((i) => re.test(i))) {
+    try {
+      await deleteContainer(id, opts);
+    } catch (e) {
+      const err = fromNative(e);
+      logger.error(err.message, err.details);
+      code = 1;
+    }
+  }
+  return code;
+}
+
+function containerIds(root: string): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new RuntsError(`cannot read ${root}: ${(e as Error).message}`);
+  }
+}
+
 /** Freezes a running (or created) container; it stays frozen until resumeContainer. */
 export async function pauseContainer(id: string, opts?: RootOption): Promise<void> {
   try {
@@ -89,16 +129,7 @@ export async function containerProcesses(id: string, opts?: RootOption): Promise
 /** Every container under the root; one whose create was interrupted shows as "creating" with pid 0. */
 export async function listContainers(opts?: RootOption): Promise<ContainerState[]> {
   const root = rootOf(opts);
-  let ids: string[];
-  try {
-    ids = readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new RuntsError(`cannot read ${root}: ${(e as Error).message}`);
-  }
+  const ids = containerIds(root);
   const states: ContainerState[] = [];
   for (const id of ids) {
     try {

@@ -14,6 +14,8 @@ import { deleteContainer, startContainer } from './operations';
 export interface RunOptions extends CreateOptions {
   /** Return once the container is started (its exit code is not awaited). */
   detach?: boolean;
+  /** Keep the container (stopped) after it exits, for a later `delete` (crun's --keep). */
+  keep?: boolean;
 }
 
 export interface RunResult {
@@ -128,7 +130,8 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
   } finally {
     stopForwarding();
     if (detachTerminal) await detachTerminal();
-    // A detached container stays; one that never started is removed.
-    if (attached || !started) await deleteContainer(opts.id, { root: opts.root, force: true });
+    // A detached container stays, as does one run with --keep once it
+    // started; one that never started is removed.
+    if ((attached && !opts.keep) || !started) await deleteContainer(opts.id, { root: opts.root, force: true });
   }
 }

@@ -3,7 +3,7 @@
 // conmon, and crun's test suite. Every case runs through both paths: the
 // native launcher and Node (RUNTS_NATIVE_VERBS=0).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRoot, ROOT, RUNTS, runts, traces, useSandbox } from '../helpers/sandbox';
@@ -242,5 +242,86 @@ describe.skipIf(!isRoot)('run of a terminal container without a terminal', () =>
     expect(r.stderr).toMatch(/^runts: process\.terminal is true, but none of stdin, stdout and stderr is a terminal and there is no controlling terminal \(open \/dev\/tty: E\w+\)/);
     expect(Date.now() - started).toBeLessThan(3000);
     expect(traces(id)).toEqual([]);
+  });
+});
+
+describe.skipIf(!isRoot)("crun's dialect", () => {
+  const sb = useSandbox();
+
+  /** runts as crun's tests_utils.py runs crun: from the bundle directory, with --cgroup-manager first. */
+  function asCrunTests(cwd: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(RUNTS, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('run --config FILE reads that file (relative to the bundle), not <bundle>/config.json', () => {
+    const id = sb.id('cfg');
+    const bundle = sb.bundle(id, ['echo', 'from-sub-config']);
+    mkdirSync(path.join(bundle, 'sub'));
+    renameSync(path.join(bundle, 'config.json'), path.join(bundle, 'sub', 'other.json'));
+    const r = asCrunTests(bundle, ['--cgroup-manager', 'cgroupfs', '--root', ROOT, 'run', '--config', 'sub/other.json', id]);
+    expect(r).toEqual({ status: 0, stdout: 'from-sub-config\n', stderr: '' });
+    expect(traces(id)).toEqual([]);
+    const missing = asCrunTests(bundle, ['--root', ROOT, 'create', '-f', 'nope.json', id]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe(`runts: no config file ${path.join(bundle, 'nope.json')} (given with --config)\n`);
+    expect(traces(id)).toEqual([]);
+  });
+
+  it('--cgroup-manager disabled runs the container in no cgroup of its own and ignores linux.resources with a warning', () => {
+    const id = sb.id('nocg');
+    const bundle = sb.bundle(id, ['sleep', '60'], (c) => {
+      c.linux!.resources = { pids: { limit: 10 } };
+    });
+    const r = runts(['--cgroup-manager', 'disabled', 'run', '-d', '-b', bundle, id]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^runts: warning: linux\.resources is ignored: with --cgroup-manager disabled the container has no cgroup/);
+    const state = JSON.parse(runts(['state', id]).stdout);
+    expect(state.status).toBe('running');
+    expect(traces(id)).toEqual([path.join(ROOT, id)]);
+    // Its process stays in the cgroups runts ran in, as crun leaves it.
+    const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /:pids:/.test(l));
+    const its = readFileSync(`/proc/${state.pid}/cgroup`, 'utf8').split('\n').find((l) => /:pids:/.test(l));
+    expect(its).toBe(own);
+    for (const [name, opts] of PATHS) expect(runts(['--cgroup-manager', 'disabled', 'kill', id, '0'], opts), name).toMatchObject({ code: 0 });
+    expect(runts(['delete', '--force', id]).code).toBe(0);
+    expect(traces(id)).toEqual([]);
+  });
+
+  it('--cgroup-manager systemd is refused with what to use instead, before anything is made', () => {
+    const id = sb.id('sd');
+    for (const [name, opts] of PATHS) {
+      const r = runts(['--cgroup-manager', 'systemd', 'create', '-b', sb.bundle(id, ['true']), id], opts);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toMatch(/^runts: --cgroup-manager systemd: the systemd cgroup driver is not supported by runts yet; use --cgroup-manager cgroupfs/);
+      expect(traces(id)).toEqual([]);
+    }
+  });
+
+  it('run --keep leaves the stopped container for delete', () => {
+    const id = sb.id('keep');
+    const r = runts(['run', '--keep', '-b', sb.bundle(id, ['sh', '-c', 'exit 3']), id]);
+    expect(r.code).toBe(3);
+    expect(status(id)).toBe('stopped');
+    expect(runts(['delete', id]).code).toBe(0);
+    expect(traces(id)).toEqual([]);
+  });
+
+  it('delete --regex deletes every container whose id matches, and no other', () => {
+    const ids = [sb.id('rxa'), sb.id('rxa'), sb.id('rxb')];
+    for (const id of ids) expect(runts(['create', '-b', sb.bundle(id, ['sleep', '60']), id]).code).toBe(0);
+    const pattern = `rxa-${process.pid}-`;
+    // Created containers are not running: no --force needed.
+    expect(runts(['delete', '--regex', pattern])).toMatchObject({ code: 0, stderr: '' });
+    expect(traces(ids[0]!)).toEqual([]);
+    expect(traces(ids[1]!)).toEqual([]);
+    expect(status(ids[2]!)).toBe('created');
+    expect(runts(['start', ids[2]!]).code).toBe(0);
+    const running = runts(['delete', '-r', `^${ids[2]}$`]);
+    expect(running.code).toBe(1);
+    expect(running.stderr).toMatch(/^runts: cannot delete container "[^"]+" that is not stopped: running/);
+    expect(runts(['delete', '-r', '-f', `^${ids[2]}$`])).toMatchObject({ code: 0, stderr: '' });
+    expect(traces(ids[2]!)).toEqual([]);
+    expect(runts(['delete', '--regex', '('])).toMatchObject({ code: 1, stderr: expect.stringMatching(/^runts: delete --regex: "\(" is not a valid regular expression/) });
   });
 });

@@ -40,6 +40,12 @@ const ACCEPTED = [
   ['ps', '-f', 'table', 'c1'],
   ['ps', 'c1', 'aux'],
   ['ps', 'c1', '--', '-o', 'pid,comm'],
+  // crun's test suite (tests_utils.py) and crun's dialect
+  ['--cgroup-manager', 'cgroupfs', '--root', '/r', 'run', '--config', 'config.json', '--preserve-fds', '1', '--detach', '--pid-file', '/p', 'c1'],
+  ['--cgroup-manager', 'disabled', 'create', '-f', 'sub/config.json', 'c1'],
+  ['run', '--keep', 'c1'],
+  ['delete', '--regex', 'test-.*'],
+  ['delete', '-r', '-f', '^c'],
 ];
 
 // Command lines the fast parser leaves to yargs.
@@ -66,6 +72,7 @@ const DECLINED = [
   ['resume', '--bogus', 'c1'],
   ['ps'],
   ['ps', '--format', 'xml', 'c1'],
+  ['--cgroup-manager', 'bogus', 'state', 'c1'],
 ];
 
 describe('fast parser', () => {
@@ -83,9 +90,9 @@ describe('fast parser', () => {
   it('fills defaults', () => {
     expect(parseFast(['create', 'c1'])).toEqual({
       verb: 'create',
-      globals: { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto' },
+      globals: { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto', cgroupManager: 'cgroupfs' },
       positionals: { 'container-id': 'c1' },
-      options: { bundle: '.', 'pid-file': undefined, 'console-socket': undefined, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0 },
+      options: { bundle: '.', 'pid-file': undefined, 'console-socket': undefined, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0, config: undefined },
     });
   });
 });
@@ -110,7 +117,10 @@ describe('yargs parser', () => {
   });
 
   it('prints the version', async () => {
-    expect(await parseWithYargs(['--version'])).toEqual({ exitCode: 0, stdout: `runts version ${VERSION}\nspec: 1.3.0\n` });
+    expect(await parseWithYargs(['--version'])).toEqual({
+      exitCode: 0,
+      stdout: `runts version ${VERSION}\ncommit: unknown\nrundir: /run/runts\nspec: 1.3.0\n+CAP +SECCOMP +APPARMOR +SELINUX +EBPF\n`,
+    });
     expect(VERSION).toBe(pkg.version);
   });
 
