@@ -25,7 +25,8 @@ async function parse(args: readonly string[], distDir: string): Promise<ParsedCo
     // A usage error is an error like any other: logged to --log (where
     // containerd's shim and Podman read it); the usage text is for people
     // and goes to stderr only when nothing asked for a log file.
-    const logger = new Logger({ file: logGlobals(args).log, format: logGlobals(args).logFormat });
+    const g = logGlobals(args);
+    const logger = new Logger({ file: g.log, format: g.logFormat });
     logger.error(outcome.error);
     if (outcome.usage && !logger.logsToFile) writeStderr(`\n${outcome.usage}\n`);
   }
@@ -54,7 +55,8 @@ export function runCliAndExit(args: readonly string[], distDir: string): void {
   runCli(args, distDir).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      writeStderr(`runts: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      const g = logGlobals(args);
+      new Logger({ file: g.log, format: g.logFormat }).error(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       process.exit(1);
     },
   );
