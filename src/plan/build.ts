@@ -132,6 +132,8 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
     sourceIsDir: true,
     mayCoverProcfs: mayCoverProcfs(destination, m.type),
     needsPlainDirectory: needsPlainDirectory(m.type),
+    // The semantic checks refuse tmpcopyup on anything but a tmpfs.
+    copyUp: options.copyUp && m.type === 'tmpfs',
     cgroupParts: [],
     cgroupLinks: [],
   };
@@ -143,6 +145,7 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
       kind: 'bind',
       type: '',
       source,
+      copyUp: false,
       flags: MS.BIND | (options.flags & MS.REC),
       remount: extra !== 0,
       remountFlags: extra,
