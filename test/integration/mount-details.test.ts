@@ -182,9 +182,13 @@ describe.skipIf(!isRoot)('bind sources the container root cannot reach', () => {
     }
   });
 
-  it('a bind source stays a slave: what the container mounts below it does not reach the host', () => {
+  it('a bind of a shared host mount is a slave: what the container mounts below it does not reach the host', () => {
     const hostDir = mkdtempSync(path.join(tmpdir(), 'runts-test-mounts-shared-'));
+    // A shared mount of its own: a copy that stayed its peer would show the
+    // container's mount here.
+    expect(spawnSync('mount', ['--bind', hostDir, hostDir]).status).toBe(0);
     try {
+      expect(spawnSync('mount', ['--make-shared', hostDir]).status).toBe(0);
       const id = sb.id('userns-bind-prop');
       const bundle = sb.bundle(id, ['sh', '-c', 'mount -t tmpfs none /mnt/src && touch /mnt/src/x && echo mounted'], (c) => {
         inUserNamespace(c);
@@ -196,9 +200,11 @@ describe.skipIf(!isRoot)('bind sources the container root cannot reach', () => {
       mkdirSync(path.join(bundle, 'rootfs/mnt/src'), { recursive: true });
       const r = runts(['run', '-b', bundle, id]);
       expect(r.stdout).toBe('mounted\n');
-      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(` ${hostDir} `);
+      const mine = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(` ${hostDir} `));
+      expect(mine).toHaveLength(1);
       expect(existsSync(path.join(hostDir, 'x'))).toBe(false);
     } finally {
+      spawnSync('umount', ['-R', '-l', hostDir]);
       rmSync(hostDir, { recursive: true, force: true });
     }
   });
@@ -328,15 +334,15 @@ describe.skipIf(!isRoot)('--preserve-fds and LISTEN_FDS pass the caller fds and 
     expect(traces(id)).toEqual([]);
   });
 
-  it('LISTEN_FDS=2: fds 3 and 4 go, a third open fd does not', async () => {
+  it('LISTEN_FDS=2 and --preserve-fds 10 with fds 3-5 open: the container sees 0-5', async () => {
     const id = sb.id('listenfds');
-    const bundle = sb.bundle(id, ['sh', '-c', lister], writable);
-    const created = await runWithFds(['create', '-b', bundle, id], 3, { LISTEN_FDS: '2' });
+    const bundle = sb.bundle(id, ['sh', '-c', lister.replace('env |', 'cat <&5 >> /fds; env |')], writable);
+    const created = await runWithFds(['create', '--preserve-fds', '10', '-b', bundle, id], 3, { LISTEN_FDS: '2' });
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(runts(['start', id]).code).toBe(0);
     waitStopped(id);
-    expect(readFileSync(path.join(bundle, 'rootfs/fds'), 'utf8')).toBe('0 1 2 3 4 fd 3\nfd 4\nLISTEN_FDS=2\nLISTEN_PID=1\n');
+    expect(readFileSync(path.join(bundle, 'rootfs/fds'), 'utf8')).toBe('0 1 2 3 4 5 fd 3\nfd 4\nfd 5\nLISTEN_FDS=2\nLISTEN_PID=1\n');
     expect(runts(['delete', id]).code).toBe(0);
   });
 });
