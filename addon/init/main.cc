@@ -191,8 +191,7 @@ bool createNamespaces(const Plan& plan, Failure& f) {
   if (!runts::init::openProcRootIfNeeded(plan, fds.proc, f)) failAndExit(fds.sync, f);
   // Bind sources are opened by the host's root, before a user namespace
   // takes that power away (rootfs.h).
-  if (((plan.cloneFlags & CLONE_NEWUSER) || joinsUserNamespace(plan)) && !runts::init::openBindSources(plan, f))
-    failAndExit(fds.sync, f);
+  if ((plan.cloneFlags & CLONE_NEWUSER) || joinsUserNamespace(plan)) runts::init::openBindSources(plan);
   if (!joinNamespaces(plan, f) || !createUserNamespace(plan, fds.sync, f) || !createNamespaces(plan, f))
     failAndExit(fds.sync, f);
   // CLONE_PARENT: the container process becomes a child of the runtime,

@@ -292,26 +292,20 @@ bool prepareRoot(const Plan& plan, RootDir& root, Failure& f) {
   return root.open(plan.rootfs, plan.forceSafeWalk, f);
 }
 
-bool openBindSources(const Plan& plan, Failure& f) {
-  if (!plan.setupRootfs) return true;
+void openBindSources(const Plan& plan) {
+  if (!plan.setupRootfs) return;
   gBindTrees.assign(plan.mounts.size(), -1);
   for (size_t i = 0; i < plan.mounts.size(); i++) {
     const Mount& m = plan.mounts[i];
     if (m.kind != MountKind::Bind) continue;
     unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m.flags & MS_REC) ? AT_RECURSIVE : 0);
     long fd = syscall(SYS_open_tree, AT_FDCWD, m.source.c_str(), flags);
-    if (fd >= 0) {
-      gBindTrees[i] = static_cast<int>(fd);
-      continue;
-    }
-    if (errno == ENOSYS) {
-      // Before Linux 5.2: every source is bound by path, from inside.
-      closeBindSources();
-      return true;
-    }
-    return sysFail(f, "open bind mount source (open_tree)", m.source);
+    // Before Linux 5.2 (ENOSYS), or a source open_tree refuses: that mount
+    // is bound by path from inside, as without a user namespace, and a
+    // failure there names the step and the source.
+    if (fd >= 0) gBindTrees[i] = static_cast<int>(fd);
+    else if (errno == ENOSYS) return;
   }
-  return true;
 }
 
 void closeBindSources() {

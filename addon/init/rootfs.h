@@ -18,8 +18,8 @@ bool prepareRoot(const Plan& plan, RootDir& root, Failure& f);
 // the host's root, so that a source the container's root could not reach
 // (a 0700 root-owned directory) is still bound, as with runc 1.2. mountAll
 // attaches them with move_mount. Kernels without open_tree (before 5.2)
-// keep binding by path from inside.
-bool openBindSources(const Plan& plan, Failure& f);
+// (and sources open_tree refuses) keep binding by path from inside.
+void openBindSources(const Plan& plan);
 void closeBindSources();
 bool mountAll(const Plan& plan, const RootDir& root, Failure& f);
 bool setupDevices(const Plan& plan, const RootDir& root, Failure& f);
