@@ -290,6 +290,7 @@ describe.skipIf(!isRoot)('HOME', () => {
 /**
  * Runs bin/runts with exactly stdio and the given extra fds open (3, 4, ...),
  * each a file of its own; returns its exit code (null on a timeout).
+ * LISTEN_PID "self" becomes runts' own pid (a shell that execs it).
  */
 function runWithFds(args: string[], extraFds: number, env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<{ code: number | null; stderr: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'runts-test-mounts-fds-'));
@@ -301,7 +302,12 @@ function runWithFds(args: string[], extraFds: number, env: NodeJS.ProcessEnv = {
   }
   const errFile = path.join(dir, 'err');
   const err = openSync(errFile, 'w');
-  const child = spawn(RUNTS, ['--root', ROOT, ...args], { stdio: ['ignore', 'ignore', err, ...fds], env: { ...process.env, ...env } });
+  const self = env.LISTEN_PID === 'self';
+  const command = self ? ['/bin/sh', '-c', 'export LISTEN_PID=$$; exec "$@"', 'sh', RUNTS] : [RUNTS];
+  const child = spawn(command[0]!, [...command.slice(1), '--root', ROOT, ...args], {
+    stdio: ['ignore', 'ignore', err, ...fds],
+    env: { ...process.env, ...env },
+  });
   for (const fd of [...fds, err]) closeSync(fd);
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -338,12 +344,24 @@ describe.skipIf(!isRoot)('--preserve-fds and LISTEN_FDS pass the caller fds and 
   it('LISTEN_FDS=2 and --preserve-fds 10 with fds 3-5 open: the container sees 0-5', async () => {
     const id = sb.id('listenfds');
     const bundle = sb.bundle(id, ['sh', '-c', lister.replace('env |', 'cat <&5 >> /fds; env |')], writable);
-    const created = await runWithFds(['create', '--preserve-fds', '10', '-b', bundle, id], 3, { LISTEN_FDS: '2' });
+    const created = await runWithFds(['create', '--preserve-fds', '10', '-b', bundle, id], 3, { LISTEN_FDS: '2', LISTEN_PID: 'self' });
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(runts(['start', id]).code).toBe(0);
     waitStopped(id);
     expect(readFileSync(path.join(bundle, 'rootfs/fds'), 'utf8')).toBe('0 1 2 3 4 5 fd 3\nfd 4\nfd 5\nLISTEN_FDS=2\nLISTEN_PID=1\n');
+    expect(runts(['delete', id]).code).toBe(0);
+  });
+
+  it('LISTEN_FDS for another process (LISTEN_PID is not runts) passes nothing, as runc', async () => {
+    const id = sb.id('listenfds-other');
+    const bundle = sb.bundle(id, ['sh', '-c', 'ls /proc/self/fd | sed "$ d" | tr "\\n" " " > /fds; env | grep ^LISTEN_ >> /fds'], writable);
+    const created = await runWithFds(['create', '-b', bundle, id], 2, { LISTEN_FDS: '2', LISTEN_PID: '1' });
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(runts(['start', id]).code).toBe(0);
+    waitStopped(id);
+    expect(readFileSync(path.join(bundle, 'rootfs/fds'), 'utf8')).toBe('0 1 2 ');
     expect(runts(['delete', id]).code).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 // The plan side of the mount details (test/integration/mount-details.test.ts
-// checks what the init does with it): tmpcopyup.
+// checks what the init does with it): tmpcopyup, LISTEN_FDS.
 import { describe, expect, it } from 'vitest';
 import { detectLayout } from '../../src/cgroups/layout';
 import { placeContainer } from '../../src/cgroups/placement';
@@ -73,5 +73,23 @@ describe('tmpcopyup', () => {
       { path: `mounts[${n - 2}].options`, message: '"tmpcopyup" applies to tmpfs mounts only (this mount\'s type is bind)' },
       { path: `mounts[${n - 1}].options`, message: '"tmpcopyup" applies to tmpfs mounts only (this mount\'s type is "mqueue")' },
     ]);
+  });
+});
+
+describe('LISTEN_FDS', () => {
+  const plan = (env: NodeJS.ProcessEnv) => buildCheckedPlan(config(() => {}), { ...planCtx(), preserveFds: 1, env, pid: 4242 }).plan.process;
+
+  it('adds the fds to the preserved ones when LISTEN_PID is the runtime, as runc', () => {
+    const p = plan({ LISTEN_FDS: '2', LISTEN_PID: '4242' });
+    expect(p.preserveFds).toBe(3);
+    expect(p.env.slice(-2)).toEqual(['LISTEN_FDS=2', 'LISTEN_PID=1']);
+  });
+
+  it('ignores them when LISTEN_PID is another process or missing (runc: activation.Files)', () => {
+    for (const env of [{ LISTEN_FDS: '2', LISTEN_PID: '1' }, { LISTEN_FDS: '2' }, { LISTEN_FDS: 'x', LISTEN_PID: '4242' }]) {
+      const p = plan(env);
+      expect(p.preserveFds).toBe(1);
+      expect(p.env.some((e) => e.startsWith('LISTEN_'))).toBe(false);
+    }
   });
 });
