@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "../common/fsutil.h"
+#include "procfs.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -325,12 +326,13 @@ bool closeExtraFds(const Process& p, Failure& f) {
 namespace {
 
 // /etc/passwd of the container, which the image controls: a regular file
-// only (a fifo there must not block the init), at most 4 MiB.
+// only (a fifo there must not block the init), at most 4 MiB, not a procfs
+// file (a link to /proc/kcore or the like is no user database).
 bool readPasswd(std::string& out) {
   int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (fd < 0) return false;
   struct stat st;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (4 << 20) && !onProcfs(fd);
   char buf[65536];
   while (ok && out.size() < (4u << 20)) {
     ssize_t n = read(fd, buf, sizeof buf);
