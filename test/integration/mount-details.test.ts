@@ -60,6 +60,8 @@ describe.skipIf(!isRoot)('tmpcopyup', () => {
     symlinkSync('../../../../../../etc', path.join(data, 'dotdot-link'));
     spawnSync('mkfifo', ['-m', '0620', path.join(data, 'fifo')]);
     chmodSync(path.join(data, 'sub'), 0o755);
+    // runc#3991: the runtime's umask must not narrow a copied mode.
+    chmodSync(path.join(data, 'sub', 'deeper'), 0o777);
     chownSync(path.join(data, 'sub'), 7, 8);
     chmodSync(data, 0o755);
     chownSync(data, 1234, 4321);
@@ -67,7 +69,7 @@ describe.skipIf(!isRoot)('tmpcopyup', () => {
 
   const script = [
     'cd /data',
-    'stat -c "%n %a %u:%g %F" . file sub sub/deeper/nested fifo',
+    'stat -c "%n %a %u:%g %F" . file sub sub/deeper sub/deeper/nested fifo',
     'cat file sub/deeper/nested rel-link',
     'readlink abs-link; readlink dotdot-link',
     '[ -L abs-link ] && [ -L dotdot-link ] && echo links-kept',
@@ -92,6 +94,7 @@ describe.skipIf(!isRoot)('tmpcopyup', () => {
         '. 755 1234:4321 directory',
         'file 604 1000:1001 regular file',
         'sub 755 7:8 directory',
+        'sub/deeper 777 0:0 directory',
         'sub/deeper/nested 644 0:0 regular file',
         'fifo 620 0:0 fifo',
         'from the image',
