@@ -17,7 +17,7 @@ export const NOTES: Record<string, string> = {
   'config-linux.seccomp.errnoRet-unsupported': 'runc 1.1.5 ignores errnoRet on an action without an errno; runts refuses it, as the spec asks.',
   'config-linux.seccomp.flags': 'runc 1.1.5 refuses every seccomp flag ("seccomp flags are not yet supported by runc"); runc 1.2 and crun load them, as runts does.',
   'config.process.env':
-    'Deliberate: runts gives the process exactly process.env, as the spec says; runc and crun add HOME (from the rootfs\'s /etc/passwd) when it is missing. Engines put HOME in the config themselves.',
+    'As runc and crun: when process.env has no HOME, runts adds it from the rootfs\'s /etc/passwd entry of the process\'s uid ("/" without one), which programs and engines rely on; the test expects exactly process.env.',
   'config-linux.devices.mismatch':
     'Deliberate: the spec says a different file already at a device\'s path MUST be an error; runc and crun keep the file and go on.',
   'config.valid-values.ociVersion': 'runc accepts any ociVersion; runts refuses what is not SemVer, or outside 1.0.0 to 1.3.x, as the spec\'s "valid values" asks.',

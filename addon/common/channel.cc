@@ -95,6 +95,9 @@ json::Value failureMessage(const Failure& f) {
   msg.set("path", json::Value::makeString(f.path));
   msg.set("errno", json::Value::makeNumber(f.err));
   msg.set("detail", json::Value::makeString(f.detail));
+  // 126/127 for a program that cannot be run: the code create and run exit
+  // with, which would otherwise be lost on the way to the runtime.
+  msg.set("exitCode", json::Value::makeNumber(f.exitCode));
   return msg;
 }
 
@@ -104,6 +107,8 @@ Failure failureFromMessage(const json::Value& msg) {
   f.path = msg.str("path");
   f.err = static_cast<int>(msg.i64("errno"));
   f.detail = msg.str("detail");
+  int code = static_cast<int>(msg.i64("exitCode"));
+  f.exitCode = code > 0 && code < 256 ? code : 1;
   return f;
 }
 

@@ -189,6 +189,9 @@ bool createNamespaces(const Plan& plan, Failure& f) {
   Failure f;
   // Before any setns: a joined mount namespace has the container's /proc.
   if (!runts::init::openProcRootIfNeeded(plan, fds.proc, f)) failAndExit(fds.sync, f);
+  // Bind sources are opened by the host's root, before a user namespace
+  // takes that power away (rootfs.h).
+  if ((plan.cloneFlags & CLONE_NEWUSER) || joinsUserNamespace(plan)) runts::init::openBindSources(plan);
   if (!joinNamespaces(plan, f) || !createUserNamespace(plan, fds.sync, f) || !createNamespaces(plan, f))
     failAndExit(fds.sync, f);
   // CLONE_PARENT: the container process becomes a child of the runtime,
@@ -274,6 +277,8 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   }
   int consoleSlave = -1;
   if (!setupFilesystem(plan, fds, consoleSlave, f)) failAndExit(fds.sync, f);
+  // In the container's root, before the user switch (passwd may be 0600).
+  const std::string home = homeEntry(p);
   if (p.terminal && !attachConsole(consoleSlave, f)) failAndExit(fds.sync, f);
   if (!applyRlimits(p, f)) failAndExit(fds.sync, f);
   umask(p.umask >= 0 ? static_cast<mode_t>(p.umask) : 022);
@@ -323,7 +328,7 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     if (n != 1) _exit(1);
     close(fds.fifo);
   }
-  execProcess(p, exe, f);
+  execProcess(p, exe, f, home);
   std::string msg = "runts-init: " + f.message() + "\n";
   if (write(2, msg.data(), msg.size()) < 0) {
   }

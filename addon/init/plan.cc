@@ -77,7 +77,7 @@ bool readMount(const Value& v, const std::string& path, Mount& out, Failure& f) 
                      }) &&
             r.integer("recAttrSet", out.recAttrSet) && r.integer("recAttrClr", out.recAttrClr) &&
             r.boolean("sourceIsDir", out.sourceIsDir) && r.boolean("mayCoverProcfs", out.mayCoverProcfs) &&
-            r.boolean("needsPlainDirectory", out.needsPlainDirectory) &&
+            r.boolean("needsPlainDirectory", out.needsPlainDirectory) && r.boolean("copyUp", out.copyUp) &&
             eachItem(r, "cgroupParts",
                      [&](const Value& item, const std::string& p) {
                        out.cgroupParts.emplace_back();

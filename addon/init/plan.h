@@ -52,6 +52,7 @@ struct Mount {
   bool sourceIsDir = true;  // bind: what to create at the destination
   bool mayCoverProcfs = false;       // procfs on /proc, lxcfs-style files
   bool needsPlainDirectory = false;  // proc, sysfs: never through a symlink
+  bool copyUp = false;               // tmpfs + tmpcopyup: fill it with what was there
   std::vector<CgroupPart> cgroupParts;
   std::vector<CgroupLink> cgroupLinks;
 };

@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "../common/fsutil.h"
+#include "procfs.h"
 
 #ifndef SYS_close_range
 #define SYS_close_range 436
@@ -322,11 +323,68 @@ bool closeExtraFds(const Process& p, Failure& f) {
   return true;
 }
 
-void execProcess(const Process& p, const std::string& path, Failure& f) {
+namespace {
+
+// /etc/passwd of the container, which the image controls: a regular file
+// only (a fifo there must not block the init), at most 4 MiB, not a procfs
+// file (a link to /proc/kcore or the like is no user database).
+bool readPasswd(std::string& out) {
+  int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= (4 << 20) && !onProcfs(fd);
+  char buf[65536];
+  while (ok && out.size() < (4u << 20)) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return ok;
+}
+
+// name:password:uid:gid:gecos:home:shell; the first entry of the uid wins,
+// as getpwuid's.
+std::string passwdHome(const std::string& passwd, uid_t uid) {
+  for (size_t start = 0; start < passwd.size();) {
+    size_t end = passwd.find('\n', start);
+    if (end == std::string::npos) end = passwd.size();
+    std::string line = passwd.substr(start, end - start);
+    start = end + 1;
+    std::vector<std::string> fields;
+    for (size_t s = 0;;) {
+      size_t c = line.find(':', s);
+      fields.push_back(line.substr(s, c == std::string::npos ? std::string::npos : c - s));
+      if (c == std::string::npos) break;
+      s = c + 1;
+    }
+    if (fields.size() < 7 || fields[2].empty() || fields[2].find_first_not_of("0123456789") != std::string::npos) continue;
+    if (strtoul(fields[2].c_str(), nullptr, 10) == uid && !fields[5].empty()) return fields[5];
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string homeEntry(const Process& p) {
+  for (const auto& e : p.env)
+    if (e.compare(0, 5, "HOME=") == 0 && e.size() > 5) return "";
+  std::string passwd, home;
+  if (readPasswd(passwd)) home = passwdHome(passwd, p.uid);
+  return "HOME=" + (home.empty() ? std::string("/") : home);
+}
+
+void execProcess(const Process& p, const std::string& path, Failure& f, const std::string& extraEnv) {
   std::vector<char*> argv, envp;
   for (const auto& a : p.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  for (const auto& e : p.env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (const auto& e : p.env)
+    if (extraEnv.empty() || e.compare(0, 5, "HOME=") != 0) envp.push_back(const_cast<char*>(e.c_str()));
+  if (!extraEnv.empty()) envp.push_back(const_cast<char*>(extraEnv.c_str()));
   envp.push_back(nullptr);
   // The init caught signals while it waited; the program starts with the
   // default dispositions and an empty mask.

@@ -38,6 +38,12 @@ bool lookupExecutable(const Process& p, std::string& path, Failure& f);
 bool closeExtraFds(const Process& p, Failure& f);
 
 // Replaces the init with the user's program. Returns only on failure.
-void execProcess(const Process& p, const std::string& path, Failure& f);
+// HOME from the container's /etc/passwd entry of process.user.uid, "/" when
+// it has none, when process.env sets no (or an empty) HOME, as runc and crun
+// do; read in the container's root (after pivot_root). Returns the
+// "HOME=..." entry to add, or "" when env has one.
+std::string homeEntry(const Process& p);
+// extraEnv: an entry appended to process.env (homeEntry's), if not empty.
+void execProcess(const Process& p, const std::string& path, Failure& f, const std::string& extraEnv = "");
 
 }  // namespace runts::init

@@ -8,12 +8,16 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
 #include <cstdint>
+#include <vector>
 
 #include "../common/fsutil.h"
 #include "../common/unique-fd.h"
 #include "cgroup-mounts.h"
+#include "copyup.h"
 #include "procfs.h"
 
 #ifndef SYS_mount_setattr
@@ -25,10 +29,32 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
 
 namespace runts::init {
 
 namespace {
+
+// Detached copies of the bind sources (open_tree), one per plan.mounts
+// entry (-1: none), made before the user namespace: see openBindSources.
+std::vector<int> gBindTrees;
 
 struct MountAttr {
   uint64_t attrSet;
@@ -102,12 +128,27 @@ bool checkNotOnProcfs(int targetFd, bool allowed, const std::string& dest, Failu
 }
 
 bool bindMount(const RootDir& root, const std::string& source, const std::string& dest, bool sourceIsDir,
-               unsigned long flags, bool remount, unsigned long remountFlags, Failure& f, bool mayCoverProcfs = false) {
+               unsigned long flags, bool remount, unsigned long remountFlags, Failure& f, bool mayCoverProcfs = false,
+               int tree = -1) {
   Fd target(sourceIsDir ? root.mkdirAll(dest, 0755, f) : root.ensureFile(dest, f));
   if (target.fd < 0) return false;
   if (!checkNotOnProcfs(target.fd, mayCoverProcfs, dest, f)) return false;
-  if (mount(source.c_str(), RootDir::fdPath(target.fd).c_str(), nullptr, MS_BIND | (flags & MS_REC), nullptr) < 0)
-    return sysFail(f, "bind mount " + source + " on", dest);
+  if (tree >= 0) {
+    // The source was opened by host root before the user namespace existed:
+    // attaching the copy needs no access to the source's path from here.
+    if (syscall(SYS_move_mount, tree, "", target.fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      return sysFail(f, "attach bind mount " + source + " (move_mount) on", dest);
+    // A copy of a shared host mount would be a peer of it: what the
+    // container mounts below would reach the host. A slave, as a bind made
+    // inside the container's (rslave) namespace is.
+    Fd attached(resolveTop(root, dest, f));
+    if (attached.fd < 0) return false;
+    if (mount(nullptr, RootDir::fdPath(attached.fd).c_str(), nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+      return sysFail(f, "make bind mount a slave", dest);
+  } else if (mount(source.c_str(), RootDir::fdPath(target.fd).c_str(), nullptr, MS_BIND | (flags & MS_REC), nullptr) < 0) {
+    return sysFail(f, "bind mount " + source + " on", dest,
+                   errno == EACCES ? "the source is not reachable by the container's root; this kernel lacks open_tree (Linux 5.2)" : "");
+  }
   if (!remount) return true;
   Fd top(resolveTop(root, dest, f));
   if (top.fd < 0) return false;
@@ -136,21 +177,35 @@ bool filesystemMount(const RootDir& root, const Mount& m, Failure& f) {
   if (target.fd < 0) return false;
   if (!checkNotOnProcfs(target.fd, m.mayCoverProcfs, m.destination, f)) return false;
   const char* data = m.data.empty() ? nullptr : m.data.c_str();
-  if (mount(m.source.c_str(), RootDir::fdPath(target.fd).c_str(), m.type.c_str(), m.flags, data) < 0) {
+  // tmpcopyup: the directory the tmpfs covers, opened before it is covered.
+  Fd lower(m.copyUp ? openat(target.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1);
+  if (m.copyUp && lower.fd < 0) return sysFail(f, "tmpcopyup: open", m.destination);
+  // A read-only copy-up tmpfs is filled first, then made read-only.
+  unsigned long flags = m.copyUp ? m.flags & ~static_cast<unsigned long>(MS_RDONLY) : m.flags;
+  if (mount(m.source.c_str(), RootDir::fdPath(target.fd).c_str(), m.type.c_str(), flags, data) < 0) {
     const char* hint = "";
     if (errno == ENODEV) hint = "the kernel does not know this filesystem type (see /proc/filesystems)";
     else if (errno == EINVAL) hint = "the kernel refused the options; check the mount's options";
     return sysFail(f, "mount " + m.type + " on", m.destination, hint);
   }
+  if (!m.copyUp) return true;
+  Fd top(resolveTop(root, m.destination, f));
+  if (top.fd < 0) return false;
+  Fd upper(openat(top.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (upper.fd < 0) return sysFail(f, "tmpcopyup: open the new tmpfs on", m.destination);
+  if (!copyTree(lower.fd, upper.fd, m.destination, f) || !copyRootAttributes(lower.fd, upper.fd, m.data, m.destination, f))
+    return false;
+  if (flags != m.flags && mount(nullptr, RootDir::fdPath(top.fd).c_str(), nullptr, MS_REMOUNT | m.flags, data) < 0)
+    return sysFail(f, "remount read-only (after tmpcopyup)", m.destination);
   return true;
 }
 
-bool mountOne(const RootDir& root, const Mount& m, Failure& f) {
+bool mountOne(const RootDir& root, const Mount& m, int tree, Failure& f) {
   bool ok = false;
   switch (m.kind) {
     case MountKind::Bind:
       ok = bindMount(root, m.source, m.destination, m.sourceIsDir, m.flags, m.remount, m.remountFlags, f,
-                     m.mayCoverProcfs);
+                     m.mayCoverProcfs, tree);
       break;
     case MountKind::Filesystem: ok = filesystemMount(root, m, f); break;
     case MountKind::CgroupV1: ok = cgroupLayoutMount(root, m, f); break;
@@ -162,6 +217,37 @@ bool mountOne(const RootDir& root, const Mount& m, Failure& f) {
 bool sameDevice(const struct stat& st, const Device& d) {
   return (st.st_mode & S_IFMT) == d.type &&
          (d.type == S_IFIFO || st.st_rdev == makedev(static_cast<unsigned>(d.major), static_cast<unsigned>(d.minor)));
+}
+
+bool isHostNode(const std::string& path, const Device& d) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && sameDevice(st, d);
+}
+
+// A node of the host for device d: at the same path, under /dev/char or
+// /dev/block (udev's major:minor links), else any node of /dev itself.
+bool hostNodeFor(const Device& d, std::string& out) {
+  const std::string mm = std::to_string(d.major) + ":" + std::to_string(d.minor);
+  for (const std::string& p : {d.path, (d.type == S_IFBLK ? "/dev/block/" : "/dev/char/") + mm}) {
+    if (isHostNode(p, d)) {
+      out = p;
+      return true;
+    }
+  }
+  DIR* dir = opendir("/dev");
+  if (!dir) return false;
+  bool found = false;
+  while (struct dirent* e = readdir(dir)) {
+    if (e->d_type != DT_CHR && e->d_type != DT_BLK) continue;
+    std::string p = std::string("/dev/") + e->d_name;
+    if (isHostNode(p, d)) {
+      out = p;
+      found = true;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
 }
 
 bool createDevice(const RootDir& root, const Device& d, Failure& f) {
@@ -182,8 +268,17 @@ bool createDevice(const RootDir& root, const Device& d, Failure& f) {
     return sysFail(f, "create device", d.path, "a different file already exists there");
   }
   if (errno != EPERM) return sysFail(f, "create device", d.path);
-  // In a user namespace mknod is not allowed: bind the host's node instead.
-  return bindMount(root, d.path, d.path, false, 0, false, 0, f);
+  // In a user namespace mknod is not allowed: bind the host's node instead,
+  // one checked to be the same device (runc binds the host's file at the
+  // same path, whatever it is).
+  std::string source;
+  if (!hostNodeFor(d, source)) {
+    errno = EPERM;
+    return sysFail(f, "create device", d.path,
+                   "mknod is not permitted in a user namespace and the host has no node " + std::to_string(d.major) + ":" +
+                       std::to_string(d.minor) + " in /dev to bind instead");
+  }
+  return bindMount(root, source, d.path, false, 0, false, 0, f);
 }
 
 }  // namespace
@@ -197,9 +292,36 @@ bool prepareRoot(const Plan& plan, RootDir& root, Failure& f) {
   return root.open(plan.rootfs, plan.forceSafeWalk, f);
 }
 
+void openBindSources(const Plan& plan) {
+  if (!plan.setupRootfs) return;
+  gBindTrees.assign(plan.mounts.size(), -1);
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    const Mount& m = plan.mounts[i];
+    if (m.kind != MountKind::Bind) continue;
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m.flags & MS_REC) ? AT_RECURSIVE : 0);
+    long fd = syscall(SYS_open_tree, AT_FDCWD, m.source.c_str(), flags);
+    // Before Linux 5.2 (ENOSYS), or a source open_tree refuses: that mount
+    // is bound by path from inside, as without a user namespace, and a
+    // failure there names the step and the source.
+    if (fd >= 0) gBindTrees[i] = static_cast<int>(fd);
+    else if (errno == ENOSYS) return;
+  }
+}
+
+void closeBindSources() {
+  for (int& fd : gBindTrees)
+    if (fd >= 0) close(fd), fd = -1;
+  gBindTrees.clear();
+}
+
 bool mountAll(const Plan& plan, const RootDir& root, Failure& f) {
-  for (const auto& m : plan.mounts)
-    if (!mountOne(root, m, f)) return false;
+  for (size_t i = 0; i < plan.mounts.size(); i++) {
+    int tree = i < gBindTrees.size() ? gBindTrees[i] : -1;
+    if (!mountOne(root, plan.mounts[i], tree, f)) return false;
+  }
+  // The waiting init keeps none of them (and none lands among the fds the
+  // container is given).
+  closeBindSources();
   return true;
 }
 

@@ -13,6 +13,14 @@ namespace runts::init {
 // Makes every mount of the new namespace a slave, so nothing done here
 // propagates back to the host, then binds the rootfs onto itself.
 bool prepareRoot(const Plan& plan, RootDir& root, Failure& f);
+// With a user namespace, in stage 1 before it is created or joined: a
+// detached copy (open_tree(OPEN_TREE_CLONE)) of each bind source, opened by
+// the host's root, so that a source the container's root could not reach
+// (a 0700 root-owned directory) is still bound, as with runc 1.2. mountAll
+// attaches them with move_mount. Kernels without open_tree (before 5.2)
+// (and sources open_tree refuses) keep binding by path from inside.
+void openBindSources(const Plan& plan);
+void closeBindSources();
 bool mountAll(const Plan& plan, const RootDir& root, Failure& f);
 bool setupDevices(const Plan& plan, const RootDir& root, Failure& f);
 // root is null when the mount namespace is joined (no rootfs is set up).

@@ -9,6 +9,7 @@
 // (help, --debug, unknown options, ...) goes to Node, whose yargs parser is
 // the reference for the CLI and prints the usage messages.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -345,7 +346,34 @@ void warmCgroupMigration(int argc, char** argv) {
 bool nodeEnvToDrop(const char* entry) {
   // The certificate bundle costs ~70 ms at every Node start and NODE_OPTIONS
   // could load arbitrary code into the runtime: neither belongs in runts.
-  return strncmp(entry, "NODE_EXTRA_CA_CERTS=", 20) == 0 || strncmp(entry, "NODE_OPTIONS=", 13) == 0;
+  return strncmp(entry, "NODE_EXTRA_CA_CERTS=", 20) == 0 || strncmp(entry, "NODE_OPTIONS=", 13) == 0 ||
+         strncmp(entry, "RUNTS_CALLER_FDS=", 17) == 0;
+}
+
+// "RUNTS_CALLER_FDS=<pid>:3,4": the fds above stdio that the caller left
+// open for us (not close-on-exec; the launcher's own all are). Node marks
+// every fd it inherits close-on-exec as it starts, so only this record
+// tells the addon which of 3 .. 3+N-1 --preserve-fds and LISTEN_FDS may pass
+// (addon/node/launch.cc); the pid ties it to this process, which execve
+// keeps.
+std::string callerFdsEntry() {
+  std::string list;
+  auto add = [&](int fd) {
+    int flags = fcntl(fd, F_GETFD);
+    if (flags >= 0 && !(flags & FD_CLOEXEC)) list += (list.empty() ? "" : ",") + std::to_string(fd);
+  };
+  if (DIR* d = opendir("/proc/self/fd")) {
+    int own = dirfd(d);
+    int count = 0;
+    while (struct dirent* e = readdir(d)) {
+      int fd = atoi(e->d_name);
+      if (fd > 2 && fd != own && count++ < 4096) add(fd);
+    }
+    closedir(d);
+  } else {
+    for (int fd = 3; fd < 1024; fd++) add(fd);
+  }
+  return "RUNTS_CALLER_FDS=" + std::to_string(getpid()) + ":" + list;
 }
 
 int execNode(int argc, char** argv) {
@@ -359,6 +387,8 @@ int execNode(int argc, char** argv) {
   std::vector<char*> env;
   for (char** e = environ; *e; e++)
     if (!nodeEnvToDrop(*e)) env.push_back(*e);
+  std::string callerFds = callerFdsEntry();
+  env.push_back(const_cast<char*>(callerFds.c_str()));
   env.push_back(nullptr);
   execve(node.c_str(), args.data(), env.data());
   std::string msg = "runts: cannot run Node (" + node + "): " + strerror(errno) +

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 
@@ -124,6 +126,32 @@ std::string describeExit(pid_t pid) {
   return "";
 }
 
+// The caller's fds as the native launcher found them at its start
+// (addon/launcher/main.cc, RUNTS_CALLER_FDS="<pid>:3,4"). False when this
+// process was not started by the launcher (the library API, `node
+// dist/start.cjs`): then every open fd of the range is passed, as the
+// embedding program asked.
+bool callerFds(std::vector<int>& out) {
+  const char* v = getenv("RUNTS_CALLER_FDS");
+  if (!v) return false;
+  char* end = nullptr;
+  long pid = strtol(v, &end, 10);
+  if (end == v || *end != ':' || pid != getpid()) return false;
+  for (const char* p = end + 1; *p;) {
+    long fd = strtol(p, &end, 10);
+    if (end == p) break;
+    out.push_back(static_cast<int>(fd));
+    p = *end == ',' ? end + 1 : end;
+  }
+  return true;
+}
+
+bool passesFd(int fd, int memfd, bool known, const std::vector<int>& caller) {
+  if (fd < 3) return true;
+  if (known) return std::find(caller.begin(), caller.end(), fd) != caller.end();
+  return fd != memfd;
+}
+
 struct Spawned {
   pid_t stagePid = -1;  // the short-lived parent-side stage
   pid_t pid = -1;       // the container process
@@ -147,12 +175,17 @@ bool spawnInit(const LaunchRequest& req, int memfd, int syncFd, int fifoFd, int 
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
   // dup2 onto itself clears close-on-exec for exactly these fds. Node marks
-  // its own stdio close-on-exec, so stdio and the --preserve-fds ones
-  // (those that are open) are passed the same way.
+  // its own stdio close-on-exec, so stdio is passed the same way. Of 3 ..
+  // 3+preserveFds-1 only the caller's fds go (callerFds): the range also
+  // holds the runtime's own fds (Node's and libuv's, the state lock); passing
+  // them made the container hold the lock (create never returned, delete
+  // waited on it).
   for (int fd : {syncFd, fifoFd, consoleFd})
     if (fd >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  std::vector<int> caller;
+  bool known = callerFds(caller);
   for (int fd = 0; fd < 3 + req.preserveFds; fd++)
-    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+    if (fcntl(fd, F_GETFD) >= 0 && passesFd(fd, memfd, known, caller)) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
@@ -255,7 +288,9 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
   int pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return sysFail(f, "socketpair");
   Fd parentSock(pair[0]), childSock(pair[1]);
-  if (!aboveRange(childSock, minFd, f)) return false;
+  // Both ends above the preserved range: neither may be taken for one of
+  // the caller's fds.
+  if (!aboveRange(childSock, minFd, f) || !aboveRange(parentSock, minFd, f)) return false;
 
   Fd fifo;
   bool madeFifo = false;
@@ -288,7 +323,7 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
     }
     consoleReceiver.reset(cpair[0]);
     console.reset(cpair[1]);
-    if (!aboveRange(console, minFd, f)) {
+    if (!aboveRange(console, minFd, f) || !aboveRange(consoleReceiver, minFd, f)) {
       dropFifo();
       return false;
     }

@@ -205,6 +205,8 @@ function checkMounts(c: Checker, config: Json, ctx: SemanticContext, ns: Namespa
     for (const o of parsed.unsupported) c.unsupported(joinPath(p, 'options'), `the "${o}" mount option`);
     if (m.uidMappings !== undefined || m.gidMappings !== undefined) c.unsupported(p, 'an idmapped mount (uidMappings/gidMappings)');
     const bind = isBindMount(type, options);
+    // runc and crun act on it for a tmpfs only; elsewhere it would be ignored.
+    if (parsed.copyUp && (bind || type !== 'tmpfs')) c.problem(joinPath(p, 'options'), `"tmpcopyup" applies to tmpfs mounts only (this mount's type is ${bind ? 'bind' : `"${type ?? ''}"`})`);
     if (!bind && !type) c.problem(joinPath(p, 'type'), 'is required unless the mount is a bind mount (options "bind" or "rbind")');
     if (bind) {
       const source = str(m.source);

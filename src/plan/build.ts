@@ -41,6 +41,8 @@ export interface PlanContext {
   preserveFds?: number;
   /** The runtime's environment: LISTEN_FDS is passed on, as runc does. */
   env?: NodeJS.ProcessEnv;
+  /** The runtime's pid, which LISTEN_PID must name (default: this process's). */
+  pid?: number;
   /** Tests: exercise the user-space path walk instead of openat2. */
   forceSafeWalk?: boolean;
   /** Compiles linux.seccomp (the addon's libseccomp); needed only when the config has a profile. */
@@ -132,6 +134,8 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
     sourceIsDir: true,
     mayCoverProcfs: mayCoverProcfs(destination, m.type),
     needsPlainDirectory: needsPlainDirectory(m.type),
+    // The semantic checks refuse tmpcopyup on anything but a tmpfs.
+    copyUp: options.copyUp && m.type === 'tmpfs',
     cgroupParts: [],
     cgroupLinks: [],
   };
@@ -143,6 +147,7 @@ function planMount(m: Mount, ctx: PlanContext, cgroupNs: boolean): PlanMount {
       kind: 'bind',
       type: '',
       source,
+      copyUp: false,
       flags: MS.BIND | (options.flags & MS.REC),
       remount: extra !== 0,
       remountFlags: extra,
@@ -187,9 +192,13 @@ function planProcess(process: Process, ctx: PlanContext): PlanProcess {
   const env = [...(process.env ?? [])];
   let preserveFds = ctx.preserveFds ?? 0;
   // Socket activation: fds 3..3+LISTEN_FDS-1 go to the container, which
-  // sees itself as their recipient (LISTEN_PID=1), as with runc.
+  // sees itself as their recipient (LISTEN_PID=1), as with runc. Only when
+  // they are meant for the runtime: runc's activation.Files ignores
+  // LISTEN_FDS unless LISTEN_PID is its own pid (a LISTEN_FDS inherited by
+  // way of another process, conmon's say, is not an offer of fds).
   const listenFds = Number(ctx.env?.LISTEN_FDS ?? '');
-  if (Number.isInteger(listenFds) && listenFds > 0) {
+  const forUs = ctx.env?.LISTEN_PID !== undefined && Number(ctx.env.LISTEN_PID) === (ctx.pid ?? globalThis.process.pid);
+  if (forUs && Number.isInteger(listenFds) && listenFds > 0) {
     preserveFds += listenFds;
     env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
   }

@@ -27,6 +27,7 @@ const mount = object({
   sourceIsDir: bool,
   mayCoverProcfs: bool,
   needsPlainDirectory: bool,
+  copyUp: bool,
   cgroupParts: array(object({ name: str, type: oneOf('bind', 'cgroup', 'cgroup2'), source: str, data: str })),
   cgroupLinks: array(object({ name: str, target: str })),
 });

@@ -122,7 +122,14 @@ const RECURSIVE_ATIME: Readonly<Record<string, number | null>> = {
 };
 
 /** Options runts recognises but does not implement yet. */
-export const UNSUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['idmap', 'ridmap', 'tmpcopyup']);
+export const UNSUPPORTED_OPTIONS: ReadonlySet<string> = new Set(['idmap', 'ridmap']);
+
+/**
+ * Options that are no mount flag but a step of the runtime (runc's
+ * "extensions"): tmpcopyup fills a new tmpfs with what the image had at its
+ * destination (Podman adds it to --tmpfs and --read-only mounts).
+ */
+export const EXTENSION_OPTIONS: ReadonlySet<string> = new Set(['tmpcopyup']);
 
 export interface ParsedMountOptions {
   /** mount(2) flags (without propagation). */
@@ -135,6 +142,8 @@ export interface ParsedMountOptions {
   data: string;
   /** Options that are recognised but not implemented. */
   unsupported: string[];
+  /** tmpcopyup: copy the destination's files into the new tmpfs. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: readonly string[] | undefined): ParsedMountOptions {
@@ -144,6 +153,7 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
   let recAttrClr = 0;
   const data: string[] = [];
   const unsupported: string[] = [];
+  let copyUp = false;
   for (const option of options ?? []) {
     const flag = own(FLAG_OPTIONS, option);
     if (flag) {
@@ -174,13 +184,17 @@ export function parseMountOptions(options: readonly string[] | undefined): Parse
       recAttrSet = (recAttrSet & ~MOUNT_ATTR.ATIME_MASK) | (mode ?? MOUNT_ATTR.RELATIME);
       continue;
     }
+    if (option === 'tmpcopyup') {
+      copyUp = true;
+      continue;
+    }
     if (UNSUPPORTED_OPTIONS.has(option)) {
       unsupported.push(option);
       continue;
     }
     data.push(option);
   }
-  return { flags, propagation, recAttrSet, recAttrClr, data: data.join(','), unsupported };
+  return { flags, propagation, recAttrSet, recAttrClr, data: data.join(','), unsupported, copyUp };
 }
 
 export function isBindMount(type: string | undefined, options: readonly string[] | undefined): boolean {
@@ -194,5 +208,6 @@ export function recognisedMountOptions(): string[] {
     ...Object.keys(PROPAGATION_OPTIONS),
     ...Object.keys(RECURSIVE_OPTIONS),
     ...Object.keys(RECURSIVE_ATIME),
+    ...EXTENSION_OPTIONS,
   ].sort();
 }

@@ -30,6 +30,8 @@ export interface PlanMount {
   mayCoverProcfs: boolean;
   /** proc and sysfs: the destination must be an ordinary directory, not a symlink. */
   needsPlainDirectory: boolean;
+  /** tmpfs with tmpcopyup: the image's files at the destination are copied into the new tmpfs. */
+  copyUp: boolean;
   /** cgroup1: what goes under the tmpfs, one entry per hierarchy of the host. */
   cgroupParts: PlanCgroupPart[];
   /** cgroup1: the co-mount symlinks (cpu -> cpu,cpuacct). */

@@ -22,9 +22,9 @@ function sleepMs(ms: number): void {
 describe.skipIf(!isRoot)('errors', () => {
   const sb = useSandbox();
 
-  function createFails(id: string, bundle: string, message: RegExp | string): string {
+  function createFails(id: string, bundle: string, message: RegExp | string, code = 1): string {
     const r = runts(['create', '--bundle', bundle, id]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(traces(id)).toEqual([]);
     return r.stderr;
@@ -109,13 +109,13 @@ describe.skipIf(!isRoot)('errors', () => {
     createFails(id, empty, /no config\.json in bundle .*empty \(create one with `runts spec`\)/);
   });
 
-  it('missing args[0]: the message engines map to exit code 127', () => {
+  it('missing args[0]: the message engines map to exit code 127, and create exits with it', () => {
     const id = sb.id();
-    createFails(id, sb.bundle(id, ['nonexistent-cmd']), `runts: create container "${id}": exec: "nonexistent-cmd": executable file not found in $PATH\n`);
+    createFails(id, sb.bundle(id, ['nonexistent-cmd']), `runts: create container "${id}": exec: "nonexistent-cmd": executable file not found in $PATH\n`, 127);
     const id2 = sb.id();
-    createFails(id2, sb.bundle(id2, ['/bin/nope']), /exec: "\/bin\/nope": stat \/bin\/nope: No such file or directory/);
+    createFails(id2, sb.bundle(id2, ['/bin/nope']), /exec: "\/bin\/nope": stat \/bin\/nope: No such file or directory/, 127);
     const id3 = sb.id();
-    createFails(id3, sb.bundle(id3, ['/etc/passwd']), /exec: "\/etc\/passwd": permission denied/);
+    createFails(id3, sb.bundle(id3, ['/etc/passwd']), /exec: "\/etc\/passwd": permission denied/, 126);
   });
 
   it('a failure inside the container set-up names the step and the path', () => {
@@ -170,7 +170,7 @@ describe.skipIf(!isRoot)('errors', () => {
     // The same through Node (the launcher hands over every create).
     const id = sb.id();
     const bad = runts(['--log', log, '--log-format', 'json', 'create', '-b', sb.bundle(id, ['nonexistent-cmd']), id]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(127);
     const last = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop()!);
     expect(last).toMatchObject({ level: 'error', msg: expect.stringContaining('executable file not found in $PATH') });
   });

@@ -86,10 +86,10 @@ describe.skipIf(!isRoot)('hostile input', () => {
     return i;
   }
 
-  function createFails(i: string, bundle: string, message: RegExp | string, opts: RunOptions = {}): string {
+  function createFails(i: string, bundle: string, message: RegExp | string, opts: RunOptions = {}, code = 1): string {
     const r = runts(['create', '--bundle', bundle, i], { timeout: 10_000, ...opts });
     expect(r.signal, 'create must not hang').toBeNull();
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/TypeError|internal error|    at /);
     expect(leftovers(i)).toEqual([]);
@@ -304,6 +304,8 @@ describe.skipIf(!isRoot)('hostile input', () => {
           c.process!.cwd = '/bin';
         }),
         `runts: create container "${i}": exec: "sh": executable file not found in $PATH\n`,
+        {},
+        127,
       );
     });
 
@@ -316,6 +318,8 @@ describe.skipIf(!isRoot)('hostile input', () => {
           c.process!.cwd = '/bin';
         }),
         `runts: create container "${i}": exec: "sh": cannot run executable found relative to current directory\n`,
+        {},
+        127,
       );
     });
 

@@ -165,7 +165,7 @@ describe('own-property lookups', () => {
   it('inherited names as mount options are filesystem data, not flags', () => {
     for (const o of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
       const parsed = parseMountOptions([o]);
-      expect(parsed).toEqual({ flags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: o, unsupported: [] });
+      expect(parsed).toEqual({ flags: 0, propagation: [], recAttrSet: 0, recAttrClr: 0, data: o, unsupported: [], copyUp: false });
     }
   });
 

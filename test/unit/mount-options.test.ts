@@ -32,7 +32,7 @@ describe('mount options', () => {
   });
 
   it('flags recognised but unimplemented options', () => {
-    expect(parseMountOptions(['idmap', 'tmpcopyup']).unsupported).toEqual(['idmap', 'tmpcopyup']);
+    expect(parseMountOptions(['idmap', 'ridmap']).unsupported).toEqual(['idmap', 'ridmap']);
   });
 
   it('detects bind mounts by type or option', () => {

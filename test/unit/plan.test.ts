@@ -259,7 +259,7 @@ describe('launch plan', () => {
   it('gives no capabilities when the config has none, and passes LISTEN_FDS on', () => {
     const { plan } = buildPlan(
       config((c) => delete c.process!.capabilities),
-      ctx({ preserveFds: 1, env: { LISTEN_FDS: '2' } }),
+      ctx({ preserveFds: 1, env: { LISTEN_FDS: '2', LISTEN_PID: '4242' }, pid: 4242 }),
     );
     expect(plan.process.capabilities).toEqual({ bounding: '0', effective: '0', permitted: '0', inheritable: '0', ambient: '0' });
     expect(plan.process.preserveFds).toBe(3);
