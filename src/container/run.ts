@@ -99,6 +99,6 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
     stopForwarding();
     if (detachTerminal) await detachTerminal();
     // A detached container stays; one that never started is removed.
-    if (attached || !started) await deleteContainer(opts.id, { root: opts.root, force: true });
+    if (attached || !started) await deleteContainer(opts.id, { root: opts.root, force: true, logger: opts.logger });
   }
 }
