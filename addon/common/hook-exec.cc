@@ -174,9 +174,11 @@ bool runHookCommand(const HookCommand& cmd, const std::string& stdinText, HookOu
     if (errR.fd >= 0) p[iErr = n++] = {errR.fd, POLLIN, 0};
     const int iPid = n++;
     p[iPid] = {pidfd.fd, POLLIN, 0};
+    // Checked at every turn, not only when poll times out: a hook that
+    // floods its output keeps poll from ever returning 0.
     int wait = -1;
     if (deadline >= 0) wait = static_cast<int>(std::max<int64_t>(0, deadline - monotonicMs()));
-    int ready = poll(p, static_cast<nfds_t>(n), wait);
+    int ready = wait == 0 ? 0 : poll(p, static_cast<nfds_t>(n), wait);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) {
       int e = errno;

@@ -228,6 +228,13 @@ describe('the native hook runner', () => {
     expect(r.message.length).toBeLessThan(3000);
   });
 
+  it('times out a hook that floods its output', () => {
+    const started = Date.now();
+    const r = native().runHook(hook(['sh', '-c', 'yes'], { timeoutMs: 300 }), '');
+    expect(r).toMatchObject({ ok: false, timedOut: true });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
   it('runs in the given working directory', () => {
     const r = native().runHook(hook(['sh', '-c', 'pwd'], { cwd: scratch }), '');
     expect(r.stdout).toBe(`${scratch}\n`);
