@@ -25,9 +25,9 @@ export type ResolvedHooks = Record<HookKind, ResolvedHook[]>;
 export const CREATE_RUNTIME_STAGE = 'createRuntime';
 
 /**
- * The runtime's own environment as envp, for hooks without `env`: runc and
- * crun give such hooks their own environment (Go's exec.Cmd with a nil Env,
- * crun's environ).
+ * The runtime's own environment as envp, for the runtime-namespace hooks
+ * without `env`: runc and crun give such hooks their own environment (Go's
+ * exec.Cmd with a nil Env, crun's environ).
  */
 export function environmentOf(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
@@ -35,7 +35,10 @@ export function environmentOf(env: NodeJS.ProcessEnv): string[] {
     .map(([k, v]) => `${k}=${v}`);
 }
 
-function resolveOne(kind: HookKind, index: number, hook: Hook, runtimeEnv: string[]): ResolvedHook {
+/** The kinds runts-init runs, inside the container. */
+const INIT_KINDS: ReadonlySet<HookKind> = new Set(['createContainer', 'startContainer']);
+
+function resolveOne(kind: HookKind, index: number, hook: Hook, defaultEnv: string[]): ResolvedHook {
   return {
     kind,
     index,
@@ -43,15 +46,26 @@ function resolveOne(kind: HookKind, index: number, hook: Hook, runtimeEnv: strin
     // execv's argv: args[0] is argv[0]. Without args, argv is [path] (as
     // Go's exec.Cmd, which runc uses, does for an empty Args).
     args: hook.args && hook.args.length ? [...hook.args] : [hook.path],
-    env: hook.env ? [...hook.env] : runtimeEnv,
+    env: hook.env ? [...hook.env] : defaultEnv,
     timeoutMs: hook.timeout && hook.timeout > 0 ? hook.timeout * 1000 : 0,
   };
 }
 
+/**
+ * Without `env`, a hook of the runtime's namespaces gets the runtime's
+ * environment; one runts-init runs in the container gets the container
+ * process's (process.env): runc's and crun's inits have set their
+ * environment to it by then, and the runtime's own must not leak into the
+ * container.
+ */
 export function resolveHooks(config: OciConfig, env: NodeJS.ProcessEnv): ResolvedHooks {
   const runtimeEnv = environmentOf(env);
+  const processEnv = config.process?.env ?? [];
   const out = {} as ResolvedHooks;
-  for (const kind of HOOK_KINDS) out[kind] = (config.hooks?.[kind] ?? []).map((h, i) => resolveOne(kind, i, h, runtimeEnv));
+  for (const kind of HOOK_KINDS) {
+    const defaultEnv = INIT_KINDS.has(kind) ? processEnv : runtimeEnv;
+    out[kind] = (config.hooks?.[kind] ?? []).map((h, i) => resolveOne(kind, i, h, defaultEnv));
+  }
   return out;
 }
 

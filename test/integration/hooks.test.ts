@@ -194,14 +194,22 @@ test -e ${ROOT}/$1 && echo present > ${dir}/poststop.dir || echo gone > ${dir}/p
     expect(read('env').trim().split('\n')).toEqual([1, 2, 3].map((n) => `TAG=${n}|SPACED=a b|TAG=again|`));
   });
 
-  it('a hook without env gets the runtime environment; without args, argv is [path]', () => {
+  it('without env a runtime hook gets the runtime environment, a container one the process env; without args, argv is [path]', () => {
     const dir = sb.dir;
     const hook = script('noargs.sh', `tr '\\0' '|' < /proc/$$/cmdline > ${dir}/argv; printf '%s' "$RUNTS_HOOK_TEST" > ${dir}/env`);
-    const r = sb.run(['true'], withHooks({ createRuntime: [{ path: hook }] }), { env: { RUNTS_HOOK_TEST: 'from-caller' } });
+    const inner = { path: '/bin/sh', args: ['sh', '-c', 'printf "%s|%s" "$MARK" "$RUNTS_HOOK_TEST" > /env-seen'] };
+    const id = sb.id();
+    const bundle = sb.bundle(id, ['true'], (c) => {
+      c.root!.readonly = false;
+      c.process!.env = ['PATH=/bin', 'MARK=process-env'];
+      c.hooks = { createRuntime: [{ path: hook }], startContainer: [inner] };
+    });
+    const r = runts(['run', '--bundle', bundle, id], { env: { RUNTS_HOOK_TEST: 'from-caller' } });
     expect(r.code).toBe(0);
     // The script's interpreter line: sh gets the path as its argument.
     expect(read('argv')).toBe(`/bin/sh|${hook}|`);
     expect(read('env')).toBe('from-caller');
+    expect(readFileSync(path.join(bundle, 'rootfs', 'env-seen'), 'utf8')).toBe('process-env|');
   });
 
   it('hook output goes nowhere near the container stdio', () => {

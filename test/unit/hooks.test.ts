@@ -48,6 +48,11 @@ describe('resolving hooks', () => {
       { kind: 'createRuntime', index: 2, path: '/c', args: ['/c'], env: ['HOME=/root'], timeoutMs: 0 },
     ]);
     expect(r.prestart).toEqual([]);
+    // In the container, the default is the process's environment, never the runtime's.
+    const inner = resolveHooks({ ...config({ createContainer: [{ path: '/a' }], startContainer: [{ path: '/b' }, { path: '/c', env: ['X=1'] }], poststart: [{ path: '/d' }] }), process: { cwd: '/', env: ['PATH=/bin', 'TERM=xterm'] } }, { HOME: '/root' });
+    expect(inner.createContainer[0]!.env).toEqual(['PATH=/bin', 'TERM=xterm']);
+    expect(inner.startContainer.map((h) => h.env)).toEqual([['PATH=/bin', 'TERM=xterm'], ['X=1']]);
+    expect(inner.poststart[0]!.env).toEqual(['HOME=/root']);
     expect(environmentOf({ A: 'x=y', B: '' })).toEqual(['A=x=y', 'B=']);
   });
 
@@ -110,7 +115,8 @@ describe('config checks of hooks', () => {
   it("runts-init's plan reader refuses a relative hook path and a negative timeout", () => {
     const base = {
       stops: ['createRuntime'],
-      createContainer: [{ kind: 'createContainer', index: 0, path: '/x', args: ['/x'], env: [], timeoutMs: 0 }],
+      // Without env: the container process's environment.
+      createContainer: [{ kind: 'createContainer', index: 0, path: '/x', args: ['/x'], env: (defaultConfig() as OciConfig).process!.env!, timeoutMs: 0 }],
       startContainer: [],
     };
     const c = defaultConfig() as OciConfig;
