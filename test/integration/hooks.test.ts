@@ -214,7 +214,17 @@ test -e ${ROOT}/$1 && echo present > ${dir}/poststop.dir || echo gone > ${dir}/p
 
   it('hook output goes nowhere near the container stdio', () => {
     const hook = script('noisy.sh', 'echo LEAK-OUT; echo LEAK-ERR >&2');
-    const r = sb.run(['sh', '-c', 'echo container'], withHooks({ prestart: [{ path: hook }], createRuntime: [{ path: hook }], createContainer: [{ path: hook }], poststart: [{ path: hook }], poststop: [{ path: hook }] }));
+    const r = sb.run(
+      ['sh', '-c', 'echo container'],
+      withHooks({
+        prestart: [{ path: hook }],
+        createRuntime: [{ path: hook }],
+        createContainer: [{ path: hook }],
+        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'echo LEAK-OUT; echo LEAK-ERR >&2'] }],
+        poststart: [{ path: hook }],
+        poststop: [{ path: hook }],
+      }),
+    );
     expect(r).toMatchObject({ code: 0, stdout: 'container\n' });
     expect(r.stderr).not.toContain('LEAK');
   });
