@@ -144,7 +144,8 @@ tr '\\0' ' ' < /proc/$pid/cmdline > ${dir}/poststart.cmdline`,
     const poststop = script(
       'poststop.sh',
       `cat > ${dir}/poststop.state
-test -e ${ROOT}/$1 && echo present > ${dir}/poststop.dir || echo gone > ${dir}/poststop.dir`,
+test -e ${ROOT}/$1 && echo present > ${dir}/poststop.dir || echo gone > ${dir}/poststop.dir
+ls -d /sys/fs/cgroup/*/runts-test/$1 /sys/fs/cgroup/runts-test/$1 2>/dev/null | wc -l > ${dir}/poststop.cgroups`,
     );
     const config = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8')) as OciConfig;
     config.hooks = {
@@ -175,6 +176,7 @@ test -e ${ROOT}/$1 && echo present > ${dir}/poststop.dir || echo gone > ${dir}/p
     expect(runts(['delete', id])).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(read('poststop.state'))).toMatchObject({ id, status: 'stopped', bundle });
     expect(read('poststop.dir')).toBe('gone\n');
+    expect(read('poststop.cgroups').trim()).toBe('0');
     expect(traces(id)).toEqual([]);
   });
 
