@@ -110,7 +110,8 @@ export function launchTimeoutMs(hooks: ResolvedHooks, base = 60_000): number {
     if (h.timeoutMs === 0) return -1;
     total += h.timeoutMs;
   }
-  return total;
+  // The addon takes a C int.
+  return Math.min(total, 2 ** 31 - 1);
 }
 
 /** The runtime-spec state a hook reads on stdin (runtime.md "State"). */

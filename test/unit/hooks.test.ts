@@ -87,6 +87,8 @@ describe('resolving hooks', () => {
     expect(launchTimeoutMs(resolveHooks(config(undefined), {}))).toBe(60_000);
     expect(launchTimeoutMs(resolveHooks(config({ createContainer: [{ path: '/a', timeout: 5 }, { path: '/b', timeout: 7 }], createRuntime: [{ path: '/c' }] }), {}))).toBe(72_000);
     expect(launchTimeoutMs(resolveHooks(config({ createContainer: [{ path: '/a', timeout: 5 }, { path: '/b' }] }), {}))).toBe(-1);
+    const long = { path: '/a', timeout: MAX_HOOK_TIMEOUT_SECONDS };
+    expect(launchTimeoutMs(resolveHooks(config({ createContainer: [long, long, long] }), {}))).toBe(2 ** 31 - 1);
   });
 
   it('gives hooks the runtime-spec state', () => {
