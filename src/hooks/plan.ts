@@ -131,9 +131,11 @@ export function hookStateBase(config: OciConfig, id: string, bundle: string): Ho
   return { ociVersion: config.ociVersion, id, bundle, ...annotations };
 }
 
+/** The state as JSON text, its members in the spec's order. */
 export function hookState(base: HookStateBase, status: string, pid: number): string {
-  const { annotations, ...rest } = base;
-  return JSON.stringify({ ...rest, status, pid, ...(annotations ? { annotations } : {}) });
+  const state: HookState = { ociVersion: base.ociVersion, id: base.id, status, pid, bundle: base.bundle };
+  if (base.annotations) state.annotations = base.annotations;
+  return JSON.stringify(state);
 }
 
 /** The longest timeout runts can keep in milliseconds (a C int): ~24.8 days. */

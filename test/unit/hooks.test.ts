@@ -256,7 +256,7 @@ describe('the createRuntime stop', () => {
     const hooks = resolveHooks(config({ prestart: [h('pre')], createRuntime: [h('cr')] }), {});
     const handler = createStageHandler({ hooks, base: hookStateBase(config(undefined), 'c9', '/b'), bundle: scratch });
     const reply = handler('createRuntime', 77);
-    const state = '{"ociVersion":"1.3.0","id":"c9","bundle":"/b","status":"creating","pid":77}';
+    const state = '{"ociVersion":"1.3.0","id":"c9","status":"creating","pid":77,"bundle":"/b"}';
     expect(readFileSync(log, 'utf8')).toBe(`pre\n${state}\ncr\n${state}\n`);
     expect(JSON.parse(reply!.data!)).toEqual({ createContainer: state, startContainer: state.replace('creating', 'created') });
     expect(handler('somethingElse', 1)).toEqual({ error: 'runts-init stopped at an unknown stage "somethingElse"' });
