@@ -64,7 +64,7 @@ function openStartFifo(dir: string): number {
 export interface StartSteps {
   /** The native start: the exec.fifo write. */
   start: () => void;
-  /** The container's state after start (for poststart hooks). */
+  /** The container's state before start (the pid for poststart hooks). */
   state: () => { pid: number; status: string };
   logger?: Logger;
 }
@@ -77,6 +77,9 @@ export interface StartSteps {
  * warning, as the spec says (runc 1.1+ kills the container instead).
  */
 export function startWithHooks(dir: string, record: HookRecord, steps: StartSteps): void {
+  // Read before start: a program that exits at once leaves a stopped
+  // container (pid 0) by the time the poststart hooks run.
+  const pid = record.poststart.length ? steps.state().pid : 0;
   const reportFd = record.startReport ? openStartFifo(dir) : -1;
   try {
     steps.start();
@@ -89,7 +92,6 @@ export function startWithHooks(dir: string, record: HookRecord, steps: StartStep
     if (reportFd >= 0) closeSync(reportFd);
   }
   if (!record.poststart.length) return;
-  const { pid } = steps.state();
   runHooksWarning(record.poststart, hookState(record.state, 'running', pid), { logger: steps.logger });
 }
 

@@ -301,6 +301,17 @@ ls -d /sys/fs/cgroup/*/runts-test/$1 /sys/fs/cgroup/runts-test/$1 2>/dev/null | 
     expect(traces(id)).toEqual([]);
   });
 
+  it('poststart of a program that exits at once still gets its pid', () => {
+    const id = sb.id();
+    const dir = sb.dir;
+    const hook = script('ps.sh', `cat > ${dir}/ps.state`);
+    const bundle = sb.bundle(id, ['true'], withHooks({ poststart: [{ path: hook }] }));
+    expect(runts(['create', '--bundle', bundle, id])).toMatchObject({ code: 0 });
+    const pid = JSON.parse(runts(['state', id]).stdout).pid;
+    expect(runts(['start', id])).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(read('ps.state'))).toMatchObject({ status: 'running', pid });
+  });
+
   it('a failing poststart hook is a warning: start succeeds, the rest run, the container runs', () => {
     const id = sb.id();
     const dir = sb.dir;
