@@ -14,6 +14,7 @@
       "addon/common/failure.cc",
       "addon/common/fd-passing.cc",
       "addon/common/fsutil.cc",
+      "addon/common/hook-exec.cc",
       "addon/common/json.cc",
       "addon/common/proc.cc",
       "addon/common/ps-table.cc",
@@ -28,7 +29,7 @@
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/events-binding.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/events-binding.cc", "addon/node/hooks-binding.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # libseccomp compiles linux.seccomp at create time; runts-init only
       # loads the exported program and does not link it.
@@ -46,6 +47,7 @@
         "addon/init/cgroup-mounts.cc",
         "addon/init/console.cc",
         "addon/init/copyup.cc",
+        "addon/init/hooks.cc",
         "addon/init/lsm.cc",
         "addon/init/main.cc",
         "addon/init/plan.cc",

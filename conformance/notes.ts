@@ -4,16 +4,16 @@
 
 const NOT_YET = 'Not implemented in runts yet: a config that asks for it is refused with a message naming it, never run without it.';
 const RUNC_115 = 'runc 1.1.5 (Debian 12) does not implement it; runts does.';
+const RUNC_115_POSTSTART =
+  'runc 1.1.5 (Debian 12) runs poststart hooks during create, so a failing one fails create; runc 1.2 and runts run them during start, after the process started, a failure being a warning, as the spec says.';
 const RUNC_115_IGNORES = 'runc 1.1.5 (Debian 12) predates this field and runs the container without it; runts applies it.';
 
 export const NOTES: Record<string, string> = {
   'config-linux.resources.cpu.burst': RUNC_115_IGNORES,
   'config-linux.resources.cpu.idle': RUNC_115_IGNORES,
   'config-linux.resources.memory.kernelTCP': 'runc 1.1.5 leaves memory.kmem.tcp.limit_in_bytes at the kernel\'s default; runts writes it where the kernel has the file, as runc 1.0 and crun do.',
-  'hooks.order': NOT_YET,
-  'hooks.state-and-env': NOT_YET,
-  'hooks.prestart-failure': NOT_YET,
-  'hooks.poststart-failure': NOT_YET,
+  'hooks.order': RUNC_115_POSTSTART,
+  'hooks.poststart-failure': RUNC_115_POSTSTART,
   'config-linux.seccomp.errnoRet-unsupported': 'runc 1.1.5 ignores errnoRet on an action without an errno; runts refuses it, as the spec asks.',
   'config-linux.seccomp.flags': 'runc 1.1.5 refuses every seccomp flag ("seccomp flags are not yet supported by runc"); runc 1.2 and crun load them, as runts does.',
   'config.process.env':

@@ -5,6 +5,7 @@ import { recognisedMountOptions } from './plan/mount-options';
 import { MPOL_FLAGS, MPOL_MODES } from './plan/process-fields';
 import { MIN_SPEC_VERSION, SPEC_VERSION } from './config/version';
 import { VERSION } from './version';
+import { HOOK_KINDS } from './hooks/plan';
 import { ACTIONS, ARCHITECTURES, flagProbeBit, FLAGS, OPERATORS } from './seccomp/names';
 import type { SeccompHost } from './seccomp/profile';
 
@@ -56,8 +57,8 @@ export function features(seccompHost: SeccompHost = {}): Features {
   return {
     ociVersionMin: MIN_SPEC_VERSION,
     ociVersionMax: SPEC_VERSION,
-    // Hooks are not implemented yet: a config with hooks is refused.
-    hooks: [],
+    // Every kind of runtime-spec 1.3 (docs/hooks.md).
+    hooks: [...HOOK_KINDS],
     mountOptions: recognisedMountOptions(),
     linux: {
       namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],

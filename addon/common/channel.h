@@ -16,6 +16,9 @@ namespace runts {
 //   init -> parent : userns         (parent writes uid_map/gid_map)
 //   parent -> init : userns-done
 //   init -> parent : pid            (the container process, as the host sees it)
+//   init -> parent : stage          ({"stage": name}: a stop of plan.hooks.stops;
+//                                    the runtime does its part, e.g. hooks)
+//   parent -> init : continue       ({"data": text}) or error (the init exits)
 //   init -> parent : seccomp        (then one byte carrying the listener fd
 //                                    in SCM_RIGHTS; only with SCMP_ACT_NOTIFY)
 //   parent -> init : seccomp-done   (the fd went to the seccomp agent)

@@ -34,6 +34,7 @@
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "console.h"
+#include "hooks.h"
 #include "lsm.h"
 #include "plan.h"
 #include "process.h"
@@ -56,6 +57,7 @@ struct Fds {
   int fifo = -1;
   int console = -1;
   int proc = -1;  // the runtime's procfs, for LSM attr writes (lsm.h)
+  int report = -1;  // start.fifo: why the container did not reach execve (hooks)
 };
 
 [[noreturn]] void failAndExit(int sync, const Failure& f) {
@@ -99,6 +101,7 @@ bool parseArgs(int argc, char** argv, Fds& fds) {
     if (strncmp(a, "sync=", 5) == 0) fds.sync = atoi(a + 5);
     else if (strncmp(a, "fifo=", 5) == 0) fds.fifo = atoi(a + 5);
     else if (strncmp(a, "console=", 8) == 0) fds.console = atoi(a + 8);
+    else if (strncmp(a, "report=", 7) == 0) fds.report = atoi(a + 7);
   }
   return fds.sync >= 0;
 }
@@ -209,6 +212,17 @@ bool createNamespaces(const Plan& plan, Failure& f) {
   _exit(0);
 }
 
+// After `start`, the sync socket is gone: the failure goes to start.fifo,
+// which `start` reads (docs/hooks.md), never to the container's stdio.
+[[noreturn]] void reportAndExit(int report, const Failure& f) {
+  if (report >= 0) {
+    std::string text = f.message();
+    if (write(report, text.data(), text.size()) < 0) {
+    }
+  }
+  _exit(f.exitCode);
+}
+
 void sendWarnings(int sync, const runts::init::CapabilityWarnings& w) {
   if (w.unavailable.empty() && w.ambientRefused.empty()) return;
   runts::json::Value msg = runts::json::Value::makeObject();
@@ -218,11 +232,23 @@ void sendWarnings(int sync, const runts::init::CapabilityWarnings& w) {
   runts::sendMessage(sync, msg);
 }
 
-bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failure& f) {
+// The create-time hook point (docs/hooks.md): the runtime's createRuntime
+// stop, where it runs the prestart and createRuntime hooks in its own
+// namespaces, then the createContainer hooks, run here in the container's
+// namespaces. Both before pivot_root, after the mounts, as runc.
+bool createTimeHooks(const Plan& plan, int sync, runts::init::HookStates& states, Failure& f) {
+  std::string data;
+  return runts::init::stopAt(plan, "createRuntime", sync, data, f) && runts::init::readHookStates(data, states, f) &&
+         runts::init::runHooks(plan.hooks.createContainer, states.createContainer, f);
+}
+
+bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, runts::init::HookStates& hookStates,
+                     Failure& f) {
   using namespace runts::init;
   const auto& p = plan.process;
   if (!plan.setupRootfs) {
-    return (!p.terminal || setupConsole(plan, nullptr, fds.console, consoleSlave, f)) && writeSysctls(plan, nullptr, f);
+    return (!p.terminal || setupConsole(plan, nullptr, fds.console, consoleSlave, f)) && writeSysctls(plan, nullptr, f) &&
+           createTimeHooks(plan, fds.sync, hookStates, f);
   }
   RootDir root;
   if (!prepareRoot(plan, root, f) || !mountAll(plan, root, f) || !labelMountRoots(plan, root, f) ||
@@ -235,7 +261,7 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
   int cwd = root.mkdirAll(p.cwd, 0755, f);
   if (cwd < 0) return false;
   close(cwd);
-  return enterRoot(plan, f) && finalizeRoot(plan, f);
+  return createTimeHooks(plan, fds.sync, hookStates, f) && enterRoot(plan, f) && finalizeRoot(plan, f);
 }
 
 [[noreturn]] void containerStage(const Plan& plan, const Fds& fds) {
@@ -276,7 +302,8 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     failAndExit(fds.sync, f);
   }
   int consoleSlave = -1;
-  if (!setupFilesystem(plan, fds, consoleSlave, f)) failAndExit(fds.sync, f);
+  HookStates hookStates;
+  if (!setupFilesystem(plan, fds, consoleSlave, hookStates, f)) failAndExit(fds.sync, f);
   // In the container's root, before the user switch (passwd may be 0600).
   const std::string home = homeEntry(p);
   if (p.terminal && !attachConsole(consoleSlave, f)) failAndExit(fds.sync, f);
@@ -328,7 +355,11 @@ bool setupFilesystem(const Plan& plan, const Fds& fds, int& consoleSlave, Failur
     if (n != 1) _exit(1);
     close(fds.fifo);
   }
+  // In the container, as the container's user, just before execve (runc's
+  // place). A failure stops the container; `start` reads why from start.fifo.
+  if (!runHooks(plan.hooks.startContainer, hookStates.startContainer, f)) reportAndExit(fds.report, f);
   execProcess(p, exe, f, home);
+  if (fds.report >= 0) reportAndExit(fds.report, f);
   std::string msg = "runts-init: " + f.message() + "\n";
   if (write(2, msg.data(), msg.size()) < 0) {
   }
@@ -351,7 +382,7 @@ void closeRange(unsigned from, unsigned to) {
 void closeStrayFds(int preserveFds, const Fds& fds) {
   unsigned from = 3u + static_cast<unsigned>(preserveFds);
   std::vector<int> keep;
-  for (int fd : {fds.sync, fds.fifo, fds.console})
+  for (int fd : {fds.sync, fds.fifo, fds.console, fds.report})
     if (fd >= static_cast<int>(from)) keep.push_back(fd);
   std::sort(keep.begin(), keep.end());
   for (int fd : keep) {

@@ -322,6 +322,39 @@ bool readSeccomp(ObjectReader& parent, Seccomp& out, Failure& f) {
   return true;
 }
 
+bool readHook(const Value& v, const std::string& path, HookCommand& out, Failure& f) {
+  ObjectReader r(v, kWhat, path, f);
+  int64_t timeoutMs = 0;
+  if (!r.str("kind", out.kind) || !r.integer("index", out.index) || !r.str("path", out.path) ||
+      !r.strings("args", out.args) || !r.strings("env", out.env) || !r.i64("timeoutMs", timeoutMs) || !r.finish())
+    return false;
+  if (out.path.empty() || out.path[0] != '/')
+    return plainFail(f, std::string(kWhat) + ": field " + path + ".path \"" + out.path + "\" is not absolute");
+  if (timeoutMs < 0 || timeoutMs > 365LL * 24 * 3600 * 1000)
+    return plainFail(f, std::string(kWhat) + ": field " + path + ".timeoutMs is out of range");
+  out.timeoutMs = static_cast<int>(timeoutMs);
+  return true;
+}
+
+bool readHooks(ObjectReader& parent, Hooks& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("hooks", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "hooks", f);
+  return r.strings("stops", out.stops) &&
+         eachItem(r, "createContainer",
+                  [&](const Value& item, const std::string& p) {
+                    out.createContainer.emplace_back();
+                    return readHook(item, p, out.createContainer.back(), f);
+                  }) &&
+         eachItem(r, "startContainer",
+                  [&](const Value& item, const std::string& p) {
+                    out.startContainer.emplace_back();
+                    return readHook(item, p, out.startContainer.back(), f);
+                  }) &&
+         r.finish();
+}
+
 }  // namespace
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
@@ -358,7 +391,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
          r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
          r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
          readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && readPersonality(r, plan.personality, f) &&
-         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && r.finish();
+         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && readHooks(r, plan.hooks, f) && r.finish();
 }
 
 }  // namespace runts::init

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../common/failure.h"
+#include "../common/hook-exec.h"
 #include "../common/json.h"
 
 namespace runts::init {
@@ -177,6 +178,14 @@ struct Process {
   ProcessLsm lsm;
 };
 
+// plan.hooks: where the init stops for the runtime, and the hooks it runs
+// itself, inside the container (docs/hooks.md).
+struct Hooks {
+  std::vector<std::string> stops;  // stage names, e.g. "createRuntime"
+  std::vector<HookCommand> createContainer;
+  std::vector<HookCommand> startContainer;
+};
+
 struct Plan {
   std::string id;
   int cloneFlags = 0;  // namespaces to create
@@ -202,6 +211,7 @@ struct Plan {
   MountLabel mountLabel;
   Process process;
   Seccomp seccomp;
+  Hooks hooks;
 };
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f);

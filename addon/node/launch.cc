@@ -161,10 +161,12 @@ struct Spawned {
   }
 };
 
-bool spawnInit(const LaunchRequest& req, int memfd, int syncFd, int fifoFd, int consoleFd, pid_t& pid, Failure& f) {
+bool spawnInit(const LaunchRequest& req, int memfd, int syncFd, int fifoFd, int consoleFd, int reportFd, pid_t& pid,
+               Failure& f) {
   std::vector<std::string> args = {"runts-init", "sync=" + std::to_string(syncFd)};
   if (fifoFd >= 0) args.push_back("fifo=" + std::to_string(fifoFd));
   if (consoleFd >= 0) args.push_back("console=" + std::to_string(consoleFd));
+  if (reportFd >= 0) args.push_back("report=" + std::to_string(reportFd));
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -180,7 +182,7 @@ bool spawnInit(const LaunchRequest& req, int memfd, int syncFd, int fifoFd, int 
   // holds the runtime's own fds (Node's and libuv's, the state lock); passing
   // them made the container hold the lock (create never returned, delete
   // waited on it).
-  for (int fd : {syncFd, fifoFd, consoleFd})
+  for (int fd : {syncFd, fifoFd, consoleFd, reportFd})
     if (fd >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   std::vector<int> caller;
   bool known = callerFds(caller);
@@ -235,6 +237,22 @@ bool handleSeccompListener(const LaunchRequest& req, int sync, pid_t pid, Failur
   return sendSimple(sync, "seccomp-done") || sysFail(f, "talk to runts-init");
 }
 
+// The init stopped at a stage (plan.hooks.stops): the runtime's callback
+// does its part (hooks), then the init goes on, or is told to give up.
+bool handleStage(const LaunchRequest& req, int sync, pid_t pid, const std::string& stage, Failure& f) {
+  std::string data;
+  if (!req.onStage) {
+    plainFail(f, "runts-init stopped at the " + stage + " stage, but the runtime has nothing to run there");
+  } else if (req.onStage(stage, pid, data, f)) {
+    json::Value reply = json::Value::makeObject();
+    reply.set("type", json::Value::makeString("continue"));
+    reply.set("data", json::Value::makeString(data));
+    return sendMessage(sync, reply) || sysFail(f, "talk to runts-init");
+  }
+  sendMessage(sync, failureMessage(f));
+  return false;
+}
+
 // Runs the protocol until the init is ready (true) or reports an error.
 bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out, StepClock& clock, Failure& f) {
   for (;;) {
@@ -264,6 +282,10 @@ bool converse(const LaunchRequest& req, int sync, Spawned& s, LaunchResult& out,
     } else if (type == "seccomp") {
       if (!handleSeccompListener(req, sync, s.pid, f)) return false;
       clock.mark("seccomp listener sent to the agent");
+    } else if (type == "stage") {
+      std::string stage = msg.str("stage");
+      if (!handleStage(req, sync, s.pid, stage, f)) return false;
+      clock.mark(("stage " + stage + " done").c_str());
     } else if (type == "warning") {
       out.capsUnavailable = msg.str("capsUnavailable");
       out.ambientRefused = msg.str("ambientRefused");
@@ -306,8 +328,26 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
       return false;
     }
   }
+  Fd report;
+  bool madeReport = false;
+  if (!req.startFifo.empty()) {
+    if (mkfifo(req.startFifo.c_str(), 0600) < 0) {
+      sysFail(f, "create start fifo", req.startFifo);
+      if (madeFifo) unlink(req.execFifo.c_str());
+      return false;
+    }
+    madeReport = true;
+    report.reset(open(req.startFifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (report.fd < 0 || !aboveRange(report, minFd, f)) {
+      if (report.fd < 0) sysFail(f, "open start fifo", req.startFifo);
+      unlink(req.startFifo.c_str());
+      if (madeFifo) unlink(req.execFifo.c_str());
+      return false;
+    }
+  }
   auto dropFifo = [&]() {
     if (madeFifo) unlink(req.execFifo.c_str());
+    if (madeReport) unlink(req.startFifo.c_str());
   };
 
   Fd console, consoleReceiver;
@@ -330,13 +370,14 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
   }
 
   Spawned s;
-  if (!spawnInit(req, memfd, childSock.fd, fifo.fd, console.fd, s.stagePid, f)) {
+  if (!spawnInit(req, memfd, childSock.fd, fifo.fd, console.fd, report.fd, s.stagePid, f)) {
     dropFifo();
     return false;
   }
   childSock.reset();
   fifo.reset();
   console.reset();
+  report.reset();
   clock.mark("runts-init started");
 
   // Cgroups first: the init joins them before it creates a cgroup namespace

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,14 @@ struct LaunchRequest {
   // state (JSON; its "pid" and "state.pid" are filled in here).
   std::string seccompListenerPath;
   std::string seccompState;
+  // The runtime's part of a stage the init stops at (plan.hooks.stops, e.g.
+  // "createRuntime": the TypeScript side runs the hooks). Called on the
+  // calling thread, inside launch(); data goes back to the init with
+  // "continue". False: the launch fails with f.
+  std::function<bool(const std::string& stage, pid_t pid, std::string& data, Failure& f)> onStage;
+  // A second fifo, created like execFifo, on which the init reports a
+  // failure after `start` (a startContainer hook, execve); "" for none.
+  std::string startFifo;
 };
 
 struct LaunchResult {

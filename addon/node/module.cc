@@ -23,6 +23,7 @@
 #include "../init/plan.h"
 #include "bpf.h"
 #include "events-binding.h"
+#include "hooks-binding.h"
 #include "launch.h"
 #include "seccomp.h"
 
@@ -109,6 +110,8 @@ Napi::Value Launch(const Napi::CallbackInfo& info) {
   req.seccompListenerPath = optString(o, "seccompListenerPath");
   req.seccompState = optString(o, "seccompState");
   if (o.Get("timeoutMs").IsNumber()) req.timeoutMs = o.Get("timeoutMs").As<Napi::Number>().Int32Value();
+  req.startFifo = optString(o, "startFifo");
+  if (info.Length() > 1 && info[1].IsFunction()) req.onStage = runts::node::stageCallback(env, info[1].As<Napi::Function>());
   if (o.Get("cgroupProcsFiles").IsArray()) {
     Napi::Array a = o.Get("cgroupProcsFiles").As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) req.cgroupProcsFiles.push_back(a.Get(i).As<Napi::String>().Utf8Value());
@@ -530,6 +533,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("bpfAttachDeviceProgram", Napi::Function::New(env, BpfAttachDeviceProgram));
   exports.Set("bpfDetachDeviceProgram", Napi::Function::New(env, BpfDetachDeviceProgram));
   runts::node::addEventsFunctions(env, exports, throwFailure);
+  runts::node::addHooksFunctions(env, exports, throwFailure);
   return exports;
 }
 

@@ -110,7 +110,7 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
       return result.exitCode ?? 0;
     }
     case 'start':
-      await startContainer(id(cmd), root);
+      await startContainer(id(cmd), { ...root, logger });
       return 0;
     case 'state':
       writeStdout(JSON.stringify(await containerState(id(cmd), root), null, 2) + '\n');
@@ -119,8 +119,8 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
       await killContainer(id(cmd), cmd.positionals.signal ?? 'SIGTERM', { ...root, all: bool(cmd, 'all') });
       return 0;
     case 'delete':
-      if (bool(cmd, 'regex')) return deleteMatching(id(cmd), { ...root, force: bool(cmd, 'force') }, logger);
-      await deleteContainer(id(cmd), { ...root, force: bool(cmd, 'force') });
+      if (bool(cmd, 'regex')) return deleteMatching(id(cmd), { ...root, force: bool(cmd, 'force'), logger }, logger);
+      await deleteContainer(id(cmd), { ...root, force: bool(cmd, 'force'), logger });
       return 0;
     case 'list':
       printList(await listContainers(root), cmd);

@@ -21,6 +21,7 @@ import { hostileProblems } from './hostile';
 import { hasOwn } from '../lookup';
 import { seccompProblems } from '../seccomp/profile';
 import { checkProcessFields } from './process-fields';
+import { hookProblems } from '../hooks/plan';
 
 export interface SemanticContext {
   bundle: string;
@@ -265,10 +266,7 @@ function checkSysctls(c: Checker, config: Json, linux: Json | undefined, ns: Nam
 }
 
 function checkUnsupported(c: Checker, config: Json, linux: Json | undefined): void {
-  const hooks = obj(config.hooks);
-  for (const [name, list] of Object.entries(hooks ?? {})) {
-    if (arr(list).length) c.unsupported(joinPath('hooks', name), `${name} hooks`);
-  }
+  for (const q of hookProblems(config.hooks)) c.problem(q.path, q.message);
   if (obj(linux?.netDevices) && Object.keys(obj(linux?.netDevices) ?? {}).length) c.unsupported('linux.netDevices', 'linux.netDevices');
   // linux.resources: the device rules are checked below (deviceConfigProblems),
   // the limits by src/config/resources.ts, which needs the host's cgroups.

@@ -22,6 +22,9 @@ import type { ContainerState, OciConfig } from '../config/types';
 import { schemaProblems } from '../config/validate';
 import { ConfigError, fromNative, RuntsError, type ConfigProblem } from '../errors';
 import { Logger } from '../log';
+import { createStageHandler, poststopAfterFailedCreate } from '../hooks/lifecycle';
+import { hookStateBase, launchTimeoutMs, resolveHooks, startReported, verbsNeedingNode, type ResolvedHooks } from '../hooks/plan';
+import { START_FIFO, writeHookRecord } from '../hooks/record';
 import { initPath, native, type LaunchResult } from '../native/binding';
 import { buildPlan } from '../plan/build';
 import { capabilityName } from '../plan/capabilities';
@@ -81,6 +84,7 @@ interface Prepared {
   resources: LinuxResources;
   /** --cgroup-manager disabled. */
   noCgroups?: boolean;
+  hooks: ResolvedHooks;
 }
 
 /** A config file named with --config (crun's); read as config.json is: a regular file of bounded size. */
@@ -164,6 +168,7 @@ function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger
     noCgroups,
     deviceRules: extras.deviceRules,
     resources: resources.resources,
+    hooks: resolveHooks(typed, process.env),
     seccompListenerPath: extras.seccompListenerPath,
     seccompListenerMetadata: extras.seccompListenerMetadata,
   };
@@ -188,7 +193,7 @@ function baseRecord(p: Prepared, id: string, cgroups: CreatedCgroup[]): StateRec
       cgroups,
       procsFile: p.placement.procsFile,
       freezerFile: p.placement.freezerFile,
-      needsNodeFor: [],
+      needsNodeFor: verbsNeedingNode(p.hooks),
     },
   };
 }
@@ -282,6 +287,17 @@ function applyResources(p: Prepared, logger: Logger): void {
   }
 }
 
+/** hooks.json: what `start` and `delete` (on the Node path) run, fixed at create time. */
+function writeHooks(dir: string, p: Prepared, id: string): void {
+  writeHookRecord(dir, {
+    version: 1,
+    state: hookStateBase(p.config, id, p.bundle),
+    startReport: startReported(p.hooks),
+    poststart: p.hooks.poststart,
+    poststop: p.hooks.poststop,
+  });
+}
+
 /** The cgroup part of the record, for <dir>/cgroups.json. */
 function cgroupListOf(record: StateRecord): CgroupList {
   return { version: 1, id: record.id, cgroups: record.runts.cgroups };
@@ -310,10 +326,14 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
   const predicted = p.placement.dirs.map((d) => ({ path: d.dir, created: !existsSync(d.dir) }));
   let cgroups: CreatedCgroup[] = [];
   let launched: LaunchResult | undefined;
+  // The init reached the createRuntime stop: the container existed, so a
+  // failure from here on runs the poststop hooks after the clean-up.
+  let stageReached = false;
   try {
     const record = baseRecord(p, opts.id, predicted);
     // Before any cgroup exists, both say where they will be.
     writeRecords(dir, record);
+    if (record.runts.needsNodeFor.length) writeHooks(dir, p, opts.id);
     testPoint('recorded');
     cgroups = createCgroups(p.placement);
     // cgroup.kill (Linux 5.14+) appears with the container's cgroup.
@@ -348,7 +368,9 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
         preserveFds: p.plan.process.preserveFds,
         seccompListenerPath: p.seccompListenerPath,
         seccompState: seccompState(p, opts.id),
-      });
+        timeoutMs: launchTimeoutMs(p.hooks),
+        startFifo: startReported(p.hooks) ? path.join(dir, START_FIFO) : undefined,
+      }, createStageHandler({ hooks: p.hooks, base: hookStateBase(p.config, opts.id, p.bundle), bundle: p.bundle, logger, reached: () => (stageReached = true) }));
     } catch (e) {
       throw fromNative(e, `create container "${opts.id}"`);
     }
@@ -375,6 +397,7 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     }
     removeCgroups(cgroups);
     removeStateDir(dir);
+    if (stageReached) poststopAfterFailedCreate(p.hooks, hookStateBase(p.config, opts.id, p.bundle), p.bundle, logger);
     throw e instanceof RuntsError ? e : fromNative(e, `create container "${opts.id}"`);
   } finally {
     native().closeFd(lockFd);

@@ -4,24 +4,43 @@
 import { readdirSync } from 'node:fs';
 import type { ContainerState } from '../config/types';
 import { fromNative, RuntsError } from '../errors';
-import { native } from '../native/binding';
+import { hookRecordForDelete, runPoststop, startWithHooks } from '../hooks/lifecycle';
+import { readHookRecord } from '../hooks/record';
 import type { Logger } from '../log';
-import { DEFAULT_ROOT } from '../state/store';
+import { native } from '../native/binding';
+import { checkContainerId, DEFAULT_ROOT, stateDir } from '../state/store';
 
 export interface RootOption {
   /** State directory root (--root). Default /run/runts. */
   root?: string;
 }
 
+/** start and delete run hooks (docs/hooks.md): their failures that are warnings go here. */
+export interface HookVerbOptions extends RootOption {
+  logger?: Logger;
+}
+
 function rootOf(opts: RootOption | undefined): string {
   return opts?.root ?? DEFAULT_ROOT;
 }
 
-export async function startContainer(id: string, opts?: RootOption): Promise<void> {
+export async function startContainer(id: string, opts?: HookVerbOptions): Promise<void> {
+  const root = rootOf(opts);
   try {
-    native().start(rootOf(opts), id);
+    checkContainerId(id);
+    // A container with hooks after create has a hook record (src/hooks/record.ts).
+    const record = readHookRecord(stateDir(root, id), id);
+    if (!record) {
+      native().start(root, id);
+      return;
+    }
+    startWithHooks(stateDir(root, id), record, {
+      start: () => native().start(root, id),
+      state: () => JSON.parse(native().state(root, id)) as ContainerState,
+      logger: opts?.logger,
+    });
   } catch (e) {
-    throw fromNative(e);
+    throw e instanceof RuntsError ? e : fromNative(e);
   }
 }
 
@@ -47,17 +66,31 @@ export async function killContainer(id: string, signal: string | number = 'SIGTE
   }
 }
 
-export interface DeleteOptions extends RootOption {
+export interface DeleteOptions extends HookVerbOptions {
   /** Kill the container first if it is still running. */
   force?: boolean;
 }
 
 export async function deleteContainer(id: string, opts?: DeleteOptions): Promise<void> {
+  const root = rootOf(opts);
+  let pid = 0;
+  let hooks: ReturnType<typeof hookRecordForDelete> = null;
   try {
-    native().delete(rootOf(opts), id, opts?.force ?? false);
+    checkContainerId(id);
+    hooks = hookRecordForDelete(stateDir(root, id), id, opts?.logger);
+    if (hooks?.poststop.length) {
+      try {
+        pid = (JSON.parse(native().state(root, id)) as ContainerState).pid;
+      } catch {
+        // A damaged record: the hooks get pid 0, as for a stopped container.
+      }
+    }
+    native().delete(root, id, opts?.force ?? false);
   } catch (e) {
-    throw fromNative(e);
+    throw e instanceof RuntsError ? e : fromNative(e);
   }
+  // After the container is removed, before delete returns; failures are warnings.
+  if (hooks?.poststop.length) runPoststop(hooks, pid, opts?.logger);
 }
 
 /**

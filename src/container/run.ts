@@ -135,6 +135,6 @@ export async function runContainer(opts: RunOptions): Promise<RunResult> {
     if (detachTerminal) await detachTerminal();
     // A detached container stays, as does one run with --keep once it
     // started; one that never started is removed.
-    if ((attached && !opts.keep) || !started) await deleteContainer(opts.id, { root: opts.root, force: true });
+    if ((attached && !opts.keep) || !started) await deleteContainer(opts.id, { root: opts.root, force: true, logger: opts.logger });
   }
 }

@@ -20,6 +20,38 @@ export interface LaunchRequest {
   seccompListenerPath?: string;
   /** The container process state for the agent (JSON); the addon fills in the pid. */
   seccompState?: string;
+  /** A fifo on which the init reports a failure after `start` (startContainer hooks): see docs/hooks.md. */
+  startFifo?: string;
+}
+
+/**
+ * What the runtime does at a stage the init stops at (plan.hooks.stops):
+ * called synchronously inside launch(). error fails the launch; data goes
+ * back to the init with "continue".
+ */
+export type LaunchStageHandler = (stage: string, pid: number) => { error?: string; data?: string } | undefined;
+
+/** A hook as the native runner executes it (addon/common/hook-exec.h). */
+export interface NativeHook {
+  kind: string;
+  index: number;
+  path: string;
+  args: string[];
+  env: string[];
+  timeoutMs: number;
+  /** "": the caller's working directory. */
+  cwd?: string;
+}
+
+export interface NativeHookOutcome {
+  ok: boolean;
+  /** Why it failed, naming hooks.<kind>[i], the path, the status or timeout and the output's tail; "" when ok. */
+  message: string;
+  exitStatus: number | null;
+  signal: number | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
 }
 
 export interface NativeCompiledSeccomp {
@@ -58,7 +90,11 @@ export interface ChildExit {
 }
 
 export interface NativeAddon {
-  launch(req: LaunchRequest): LaunchResult;
+  launch(req: LaunchRequest, onStage?: LaunchStageHandler): LaunchResult;
+  /** Runs one hook: the state on stdin, stdout/stderr captured, killed at its timeout. */
+  runHook(hook: NativeHook, stdin: string): NativeHookOutcome;
+  /** Waits until the init closes start.fifo (the read end fd); returns what it wrote ("" once it reached execve). */
+  waitStartReport(fd: number): string;
   commitLaunch(syncFd: number): void;
   abortLaunch(syncFd: number, pid: number, startTime: string): void;
   state(root: string, id: string): string;

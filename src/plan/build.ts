@@ -19,6 +19,7 @@ import { ConfigError } from '../errors';
 import { joinPath } from '../config/json-path';
 import { own } from '../lookup';
 import { planSeccomp, type SeccompCompiler } from '../seccomp/plan';
+import { planHooks, resolveHooks } from '../hooks/plan';
 import type {
   LaunchExtras,
   LaunchPlan,
@@ -301,6 +302,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     mountLabel: mountJoined ? null : planMountLabel(config, mounts),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
     seccomp: seccomp.plan,
+    hooks: planHooks(resolveHooks(config, ctx.env ?? {})),
   };
   const userNs = ns.created.has('user');
   return {

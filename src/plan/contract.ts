@@ -68,6 +68,8 @@ const process = object({
   cpuAffinity: object({ resetToAll: bool, initial: nullable(array(uint64)), final: nullable(array(uint64)) }),
 });
 
+const hook = object({ kind: str, index: int, path: str, args: array(str), env: array(str), timeoutMs: int });
+
 export const LAUNCH_PLAN = object({
   version: literal(1),
   id: str,
@@ -89,6 +91,7 @@ export const LAUNCH_PLAN = object({
   memoryPolicy: nullable(object({ mode: int, name: str, nodes: array(uint64) })),
   mountLabel: nullable(object({ label: str, xattrDestinations: array(str) })),
   seccomp: nullable(object({ program: str, flags: int, notify: bool, beforeCredentials: bool })),
+  hooks: nullable(object({ stops: array(str), createContainer: array(hook), startContainer: array(hook) })),
 });
 
 // Compile-time proof that src/plan/types.ts and this description agree.

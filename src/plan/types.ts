@@ -146,6 +146,28 @@ export interface PlanRootfs {
   readonly: boolean;
 }
 
+/** One hook the init runs itself (src/hooks/plan.ts resolves args and env). */
+export interface PlanHook {
+  kind: string;
+  /** Its index in hooks.<kind>, for messages. */
+  index: number;
+  path: string;
+  /** argv, args[0] included ([path] when the config has none). */
+  args: string[];
+  /** envp (the runtime's environment when the config has none, as runc). */
+  env: string[];
+  /** 0: no timeout. */
+  timeoutMs: number;
+}
+
+/** Where the init stops for the runtime, and the hooks it runs in the container (docs/hooks.md). */
+export interface PlanHooks {
+  /** Stage names the init stops at and waits for "continue" (e.g. "createRuntime"). */
+  stops: string[];
+  createContainer: PlanHook[];
+  startContainer: PlanHook[];
+}
+
 export interface LaunchPlan {
   version: 1;
   id: string;
@@ -170,6 +192,7 @@ export interface LaunchPlan {
   mountLabel: PlanMountLabel | null;
   process: PlanProcess;
   seccomp: PlanSeccomp | null;
+  hooks: PlanHooks | null;
 }
 
 /** What the runtime (not the init) does for the launch. */

@@ -77,7 +77,7 @@ describe.skipIf(!isRoot)('command line', () => {
     expect(r.code).toBe(0);
     const f = JSON.parse(r.stdout);
     expect(featuresSchemaProblems(f)).toEqual([]);
-    expect(f).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.3.0', hooks: [] });
+    expect(f).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.3.0', hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] });
     expect(f.linux.seccomp).toMatchObject({ enabled: true, knownFlags: expect.arrayContaining(['SECCOMP_FILTER_FLAG_LOG']) });
     expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
     expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');

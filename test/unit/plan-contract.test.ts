@@ -47,6 +47,10 @@ function fullPlan(): Record<string, Json> {
   Object.assign(c.linux!, { personality: { domain: 'LINUX32' }, memoryPolicy: { mode: 'MPOL_BIND', nodes: '0' } });
   c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
   c.mounts!.push({ destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'rslave', 'ro'] });
+  c.hooks = {
+    createContainer: [{ path: '/usr/bin/mount-hook', args: ['mount-hook', '-x'], env: ['K=V'], timeout: 5 }],
+    startContainer: [{ path: '/usr/bin/ldconfig', env: ['PATH=/bin'] }],
+  };
   const { plan } = buildPlan(c, {
     id: 'contract',
     bundle: '/bundle',

@@ -183,9 +183,10 @@ describe('semantic checks', () => {
     c.hooks = { poststop: [{ path: '/bin/true' }], prestart: [] };
     c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
     c.linux.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { limit: 1 } };
+    c.linux.netDevices = { eth0: {} };
     const r = semanticProblems(c, ctx());
-    // seccomp is implemented: a valid profile is no problem.
-    expect(r.problems.map((p) => p.path)).toEqual(['hooks.poststop']);
+    // seccomp and hooks are implemented: a valid profile or hook list is no problem.
+    expect(r.problems.map((p) => p.path)).toEqual(['linux.netDevices']);
     // The limits are checked against the host's cgroups (src/config/resources.ts) and applied.
     expect(r.warnings).toEqual([]);
   });
