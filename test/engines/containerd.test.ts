@@ -3,7 +3,7 @@
 // the default, or runc). A private containerd per file; see docs/engines.md.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ContainerdEnv, IMAGE } from './helpers/containerd';
 import { show, waitFor } from './helpers/exec';
 import { machineGap, RUNTIME } from './helpers/runtime';
@@ -23,6 +23,11 @@ describe.skipIf(gap !== undefined)(`containerd (ctr) with ${RUNTIME.name} (${RUN
   });
   afterAll(async () => {
     await cd?.teardown();
+  });
+
+  // A failed step shows what containerd logged (the shim's errors from the runtime's --log).
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.error(`containerd log (last lines):\n${cd?.log().split('\n').slice(-15).join('\n')}`);
   });
 
   const id = (tag: string): string => `engines-${tag}-${process.pid}-${++counter}`;

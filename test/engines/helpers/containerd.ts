@@ -5,6 +5,7 @@
 // (io.containerd.runc.v2 with BinaryName), serve the CRI; ctr gets the binary
 // with --runc-binary.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -191,9 +192,13 @@ disabled_plugins = ${JSON.stringify(disabled)}
       await ended;
       clearTimeout(timer);
     }
-    // The shims (containerd-shim-runc-v2 -address <our socket> ...) outlive containerd.
-    killPids(processesMentioning(this.socket));
+    // The shims (containerd-shim-runc-v2 -address <our socket> ...) outlive
+    // containerd; one killed here leaves its socket in /run/containerd/s.
+    const shims = processesMentioning(this.socket);
+    const sockets = shims.map(shimSocket).filter((s): s is string => s !== undefined);
+    killPids(shims);
     await waitFor(() => processesMentioning(this.socket).length === 0, 5_000);
+    for (const socket of sockets) rmSync(socket, { force: true });
     // The shim keeps a runtime --root per containerd namespace: runtimeRoot/<namespace>.
     for (const ns of readdirSync(this.runtimeRoot)) {
       for (const binary of [RUNTS_BINARY, RUNC_BINARY]) sweepRuntimeState(binary, path.join(this.runtimeRoot, ns), d);
@@ -203,4 +208,25 @@ disabled_plugins = ${JSON.stringify(disabled)}
     rmSync(d, { recursive: true, force: true });
     removeCgroupTree(this.cgroupParent);
   }
+}
+
+/**
+ * The socket a runc v2 shim listens on, from its command line: containerd
+ * 1.6 names it /run/containerd/s/sha256(<address>/<namespace>/<id>).
+ */
+function shimSocket(pid: number): string | undefined {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined;
+  }
+  const arg = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const [address, namespace, id] = [arg('-address'), arg('-namespace'), arg('-id')];
+  if (!address || !namespace || !id) return undefined;
+  const hash = createHash('sha256').update(path.join(address, namespace, id)).digest('hex');
+  return path.join('/run/containerd/s', hash);
 }
