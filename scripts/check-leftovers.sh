@@ -31,7 +31,7 @@ mounts=$(grep -E ' /(tmp/runts-test|run/runts-test)' /proc/self/mountinfo)
 # its default root (/run/runts, /run/runc) for containers whose bundle is
 # under a test directory.
 for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-  cmd=$(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null) || continue
+  cmd=$({ tr '\0' ' ' < /proc/$pid/cmdline; } 2>/dev/null) || continue
   case "$cmd" in
     *check-leftovers*) ;;
     */tmp/runts-test-podman-*|*/tmp/runts-test-containerd-*) report "engine process $pid: $cmd" ;;
