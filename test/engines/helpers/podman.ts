@@ -69,11 +69,15 @@ export class PodmanEnv {
   /**
    * podman in a new network namespace of its own, where the CNI bridge plugin
    * makes the default network's bridge and firewall rules: the host's network
-   * is left alone, and all of it goes away with the namespace.
+   * is left alone, and all of it goes away with the namespace. In a mount
+   * namespace of its own too, with an empty /var/lib: libcni keeps its result
+   * cache in /var/lib/cni, whatever the configuration says. For a foreground
+   * `run --rm` only: everything the container needs ends with the command.
    */
   podmanInNetns(args: readonly string[], opts: RunOptions = {}): Ran {
     const line = ['podman', ...this.globalArgs(), ...args].map(shellQuote).join(' ');
-    return run('unshare', ['--net', 'sh', '-c', `ip link set lo up && ${line}`], {
+    const script = `ip link set lo up && mount -t tmpfs -o mode=0755 runts-test-var-lib /var/lib && ${line}`;
+    return run('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c', script], {
       ...opts,
       env: { ...this.env, ...opts.env },
     });
