@@ -70,6 +70,8 @@ describe.skipIf(gap !== undefined)(`Podman with ${RUNTIME.name} (${RUNTIME.path}
     const pid = Number(pm.inspect(name, '{{.State.Pid}}'));
     expect(pid).toBeGreaterThan(1);
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toBe('sleep\u00001000\u0000');
+    // Podman passes no --root: the runtime under test keeps the state in its default root.
+    expect(existsSync(path.join(RUNTIME.defaultRoot, pm.inspect(name, '{{.Id}}'), 'state.json'))).toBe(true);
     const ps = pm.podman(['ps', '--format', '{{.Names}} {{.Status}}']);
     expect(ps.stdout, show(ps)).toMatch(new RegExp(`^${name} Up`, 'm'));
   });
