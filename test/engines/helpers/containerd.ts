@@ -47,13 +47,19 @@ export class ContainerdEnv {
   /** Starts the daemon and imports the busybox images; call teardown() in afterAll whatever happened. */
   static async start(rootfs: string, opts: ContainerdOptions): Promise<ContainerdEnv> {
     const env = new ContainerdEnv(opts);
-    await env.startDaemon();
-    const images: ImageSpec[] = [{ name: IMAGE, cmd: ['sh'] }];
-    // The CRI's pod sandbox ("pause") image: busybox sleeping; the CRI kills it with SIGKILL.
-    if (opts.cri) images.push({ name: PAUSE_IMAGE, cmd: ['sleep', '1000000000'] });
-    const archive = dockerArchive(rootfs, env.dir, images);
-    ok(env.ctr(['images', 'import', archive]));
-    return env;
+    try {
+      await env.startDaemon();
+      const images: ImageSpec[] = [{ name: IMAGE, cmd: ['sh'] }];
+      // The CRI's pod sandbox ("pause") image: busybox sleeping; the CRI kills it with SIGKILL.
+      if (opts.cri) images.push({ name: PAUSE_IMAGE, cmd: ['sleep', '1000000000'] });
+      const archive = dockerArchive(rootfs, env.dir, images);
+      ok(env.ctr(['images', 'import', archive]));
+      return env;
+    } catch (e) {
+      // The caller never gets env to tear down.
+      await env.teardown();
+      throw e;
+    }
   }
 
   private config(): string {
@@ -119,11 +125,18 @@ disabled_plugins = ${JSON.stringify(disabled)}
       this.daemon = spawn('containerd', ['--config', path.join(this.dir, 'config.toml')], {
         stdio: ['ignore', log, log],
       });
+      // A failed spawn is seen below as a daemon that does not come up.
+      this.daemon.on('error', () => undefined);
     } finally {
       closeSync(log);
     }
     const up = await waitFor(() => existsSync(this.socket) && this.ctr(['version'], { timeout: 5_000 }).code === 0, 30_000, 200);
     if (!up) throw new Error(`containerd did not come up: ${this.log().slice(-3000)}`);
+  }
+
+  private running(): boolean {
+    const d = this.daemon;
+    return d !== undefined && d.pid !== undefined && d.exitCode === null && d.signalCode === null;
   }
 
   /** containerd's own log (what the shim reported from the runtime's --log). */
@@ -175,7 +188,7 @@ disabled_plugins = ${JSON.stringify(disabled)}
   async teardown(): Promise<void> {
     const d = this.dir;
     // Containers first, through containerd, while it runs.
-    if (this.daemon && this.daemon.exitCode === null && !this.opts.cri) {
+    if (this.running() && !this.opts.cri) {
       const tasks = this.ctr(['tasks', 'list', '--quiet']).stdout.split('\n').filter(Boolean);
       for (const t of tasks) {
         this.ctr(['tasks', 'kill', '--all', '--signal', 'SIGKILL', t]);
@@ -184,8 +197,8 @@ disabled_plugins = ${JSON.stringify(disabled)}
       const containers = this.ctr(['containers', 'list', '--quiet']).stdout.split('\n').filter(Boolean);
       for (const c of containers) this.ctr(['containers', 'delete', c]);
     }
-    if (this.daemon && this.daemon.exitCode === null) {
-      const daemon = this.daemon;
+    if (this.running()) {
+      const daemon = this.daemon!;
       const ended = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
       daemon.kill('SIGTERM');
       const timer = setTimeout(() => daemon.kill('SIGKILL'), 10_000);

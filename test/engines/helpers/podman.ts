@@ -43,7 +43,13 @@ export class PodmanEnv {
       CONTAINERS_STORAGE_CONF: path.join(d, 'storage.conf'),
       CONTAINERS_REGISTRIES_CONF: path.join(d, 'registries.conf'),
     };
-    this.importImage(rootfs);
+    try {
+      this.importImage(rootfs);
+    } catch (e) {
+      // The caller never gets this object to tear down.
+      this.teardown();
+      throw e;
+    }
   }
 
   /** Made in beforeAll; teardown() in afterAll removes everything, whatever state the tests left. */
