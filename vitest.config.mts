@@ -32,6 +32,9 @@ export default defineConfig({
       // Attack regression tests (one describe per advisory) and the create
       // fuzzer: real containers, as root, through bin/runts.
       containerProject('security', 'test/security/**/*.test.ts', { testTimeout: 30_000, hookTimeout: 60_000 }),
+      // Podman, containerd (ctr) and containerd's CRI driving bin/runts (or runc,
+      // RUNTS_ENGINE_RUNTIME=runc): private engine instances, one file at a time.
+      containerProject('engines', 'test/engines/**/*.test.ts', { testTimeout: 90_000, hookTimeout: 120_000 }),
       // Runs inside the cgroup v2 VM only (scripts/cgroup-v2-vm.sh).
       containerProject('cgroup-v2', 'test/cgroup-v2/**/*.test.ts', { testTimeout: 120_000, hookTimeout: 300_000 }),
     ],

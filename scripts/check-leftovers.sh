@@ -3,7 +3,8 @@
 # mounts or processes of test containers. The tests use the state root
 # /run/runts-test, cgroups under /runts-test and temporary files under
 # /tmp/runts-test-* (unit tests: /tmp/runts-unit-*; the conformance suite:
-# /tmp/runts-conformance-*).
+# /tmp/runts-conformance-*; the engine tests: /tmp/runts-test-podman-* and
+# /tmp/runts-test-containerd-*, their cgroups under /runts-test/engines-*).
 set -uo pipefail
 problems=0
 report() { echo "leftover: $*" >&2; problems=1; }
@@ -23,6 +24,24 @@ for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
 done
 mounts=$(grep -E ' /(tmp/runts-test|run/runts-test)' /proc/self/mountinfo)
 [ -z "$mounts" ] || report "mounts: $mounts"
+# The engine tests (test/engines): a private Podman and containerd under
+# /tmp/runts-test-podman-* and /tmp/runts-test-containerd-*. What could outlive
+# them: their daemons and monitors (containerd, shims, conmon name the test
+# directory on their command line), and the state Podman's runtime keeps in
+# its default root (/run/runts, /run/runc) for containers whose bundle is
+# under a test directory.
+for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+  cmd=$({ tr '\0' ' ' < /proc/$pid/cmdline; } 2>/dev/null) || continue
+  case "$cmd" in
+    *check-leftovers*) ;;
+    */tmp/runts-test-podman-*|*/tmp/runts-test-containerd-*) report "engine process $pid: $cmd" ;;
+  esac
+done
+for root in /run/runts /run/runc; do
+  [ -d "$root" ] || continue
+  left=$(grep -ls '/tmp/runts-test-' "$root"/*/state.json 2>/dev/null)
+  [ -z "$left" ] || report "runtime state of test containers in $root: $left"
+done
 tmp=$(ls -d /tmp/runts-test-* /tmp/runts-unit-* /tmp/runts-conformance-* 2>/dev/null)
 [ -z "$tmp" ] || report "temporary directories: $tmp"
 if [ "$problems" = 0 ]; then

@@ -14,6 +14,11 @@ packages=(
   hyperfine                 # the benchmark's timer
   qemu-system-x86 cpio      # the cgroup v2 VM of the tests (scripts/cgroup-v2-vm.sh)
   iproute2 util-linux procps
+  # The engine tests (test/engines): Podman with conmon and the CNI plugins of its
+  # default bridge network (iptables for their firewall and masquerade rules),
+  # containerd with its runc shim and ctr; util-linux gives script and unshare.
+  podman conmon containernetworking-plugins iptables
+  containerd
 )
 missing=()
 for p in "${packages[@]}"; do
