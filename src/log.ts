@@ -12,8 +12,10 @@
 //   there would land in the container's logs), but go-runc builds the errors
 //   of kill, start and delete from the runtime's stderr (the shim takes a
 //   kill error as "already gone" by its text), and runc prints each fatal
-//   error there as well. A log file that cannot be written sends its line
-//   to stderr instead.
+//   error there as well. Not for create, run and exec, whose stdio is the
+//   container's: their errors go to the file only (the engines read them
+//   there). A log file that cannot be written sends its line to stderr
+//   instead.
 import { appendFileSync } from 'node:fs';
 import { writeStderr } from './output';
 
@@ -25,6 +27,13 @@ export interface LogOptions {
   file?: string;
   format?: LogFormat;
   debug?: boolean;
+  /**
+   * The verb's stdio is the container's (create, run, exec under a shim or
+   * conmon): with --log, errors go to the file only, as warnings do, so
+   * that nothing of runts' own lands in the container's output. The engines
+   * read those verbs' errors from the log file.
+   */
+  stdioIsContainers?: boolean;
 }
 
 /**
@@ -50,6 +59,7 @@ export class Logger {
   private readonly file: string | undefined;
   private readonly format: LogFormat;
   readonly debugEnabled: boolean;
+  private readonly errorsToStderr: boolean;
 
   /** True when lines go to a --log file, not to stderr. */
   get logsToFile(): boolean {
@@ -60,6 +70,7 @@ export class Logger {
     this.file = options.file;
     this.format = options.format ?? 'text';
     this.debugEnabled = options.debug ?? false;
+    this.errorsToStderr = !(options.stdioIsContainers ?? false);
   }
 
   /** A logger that writes nothing (library default). */
@@ -81,7 +92,7 @@ export class Logger {
       } catch {
         logged = false; // a log file that cannot be written must not hide the line
       }
-      if (level === 'error' || !logged) writeStderr(plain ?? line);
+      if ((level === 'error' && this.errorsToStderr) || !logged) writeStderr(plain ?? line);
     } else if (this.format === 'json') {
       writeStderr(line);
     } else if (plain !== undefined) {

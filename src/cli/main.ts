@@ -33,11 +33,15 @@ async function parse(args: readonly string[], distDir: string): Promise<ParsedCo
   return outcome.exitCode;
 }
 
+/** Verbs whose stdout and stderr are the container's process's (under a shim or conmon). */
+const CONTAINER_STDIO_VERBS = ['create', 'run', 'exec'] as const;
+
 export async function runCli(args: readonly string[], distDir: string): Promise<number> {
   const parsed = await parse(args, distDir);
   if (typeof parsed === 'number') return parsed;
   const g = parsed.globals;
-  const logger = new Logger({ file: g.log, format: g.logFormat, debug: g.debug });
+  const stdioIsContainers = (CONTAINER_STDIO_VERBS as readonly string[]).includes(parsed.verb);
+  const logger = new Logger({ file: g.log, format: g.logFormat, debug: g.debug, stdioIsContainers });
   try {
     return await execute(parsed, logger);
   } catch (e) {

@@ -68,6 +68,16 @@ describe.skipIf(!isRoot)('--log and --log-format', () => {
     expect(runts(['delete', '--force', id]).code).toBe(0);
   });
 
+  it('with --log, a failing create (whose stderr is the container\'s) writes its error to the log only', () => {
+    const id = sb.id('logcreate');
+    const log = path.join(sb.dir, 'create-log.json');
+    const r = runts(['--log', log, '--log-format', 'json', 'create', '-b', sb.bundle(id, ['/no/such/program']), id]);
+    expect(r.code).not.toBe(0);
+    expect(r).toMatchObject({ stdout: '', stderr: '' });
+    expect(logLines(log).at(-1)).toMatchObject({ level: 'error', msg: expect.stringContaining('/no/such/program') });
+    expect(runts(['state', id]).code).toBe(1);
+  });
+
   it('logs command-line errors too, in both formats, without the usage text', () => {
     const json = path.join(sb.dir, 'log.json');
     const r = runts(['--log', json, '--log-format', 'json', 'state', 'x', '--frob']);
