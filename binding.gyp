@@ -48,6 +48,7 @@
         "addon/init/console.cc",
         "addon/init/copyup.cc",
         "addon/init/hooks.cc",
+        "addon/init/loopback.cc",
         "addon/init/lsm.cc",
         "addon/init/main.cc",
         "addon/init/plan.cc",

@@ -35,6 +35,7 @@
 #include "../common/json.h"
 #include "console.h"
 #include "hooks.h"
+#include "loopback.h"
 #include "lsm.h"
 #include "plan.h"
 #include "process.h"
@@ -180,6 +181,7 @@ bool createNamespaces(const Plan& plan, Failure& f) {
   if (flags && unshare(flags) < 0)
     return runts::sysFail(f, "create namespaces (unshare)", "",
                           errno == EINVAL ? "the kernel lacks one of the requested namespace types" : "");
+  if ((flags & CLONE_NEWNET) && !runts::init::bringUpLoopback(f)) return false;
   if ((flags & 0x00000080) && !plan.timeOffsets.empty() &&
       !runts::writeExisting("/proc/self/timens_offsets", plan.timeOffsets, f))
     return false;
