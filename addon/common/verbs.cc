@@ -324,7 +324,7 @@ void addDefaultPlacement(ContainerRecord& rec) {
 
 // Removes a cgroup and, first, the cgroups the container made below it
 // (as runc's RemovePath): a cgroup with children cannot be removed.
-bool removeCgroupTree(const std::string& path, int depth, Failure& f) {
+bool removeCgroupTree(const std::string& path, int depth, int busyWaitMs, Failure& f) {
   if (DIR* d = opendir(path.c_str())) {
     std::vector<std::string> children;
     while (struct dirent* e = readdir(d)) {
@@ -333,13 +333,13 @@ bool removeCgroupTree(const std::string& path, int depth, Failure& f) {
     }
     closedir(d);
     for (const auto& child : children)
-      if (depth < kMaxCgroupDepth && !removeCgroupTree(child, depth + 1, f)) return false;
+      if (depth < kMaxCgroupDepth && !removeCgroupTree(child, depth + 1, busyWaitMs, f)) return false;
   }
   int waited = 0;
   while (rmdir(path.c_str()) < 0) {
     if (errno == ENOENT) break;
     // EBUSY: processes that were just killed can take a moment to leave.
-    if (errno == EBUSY && waited < 2000) {
+    if (errno == EBUSY && waited < busyWaitMs) {
       sleepMs(10);
       waited += 10;
       continue;
@@ -349,10 +349,20 @@ bool removeCgroupTree(const std::string& path, int depth, Failure& f) {
   return true;
 }
 
+// Tries every hierarchy, so that one busy cgroup leaves only itself behind;
+// f says the first that could not be removed.
 bool removeCgroups(const ContainerRecord& rec, Failure& f) {
-  for (auto it = rec.cgroups.rbegin(); it != rec.cgroups.rend(); ++it)
-    if (it->created && !removeCgroupTree(it->path, 0, f)) return false;
-  return true;
+  bool ok = true;
+  for (auto it = rec.cgroups.rbegin(); it != rec.cgroups.rend(); ++it) {
+    Failure one;
+    // Once one hierarchy stayed busy for the whole wait, the same processes
+    // hold the others: one try each.
+    if (it->created && !removeCgroupTree(it->path, 0, ok ? 2000 : 0, one)) {
+      if (ok) f = one;
+      ok = false;
+    }
+  }
+  return ok;
 }
 
 bool handOff(const VerbOptions& o, const ContainerRecord& rec, const char* verb, Failure& f) {
@@ -460,7 +470,16 @@ bool deleteVerb(const VerbOptions& o, const std::string& id, bool force, Failure
     return plainFail(f, "cannot delete container \"" + id + "\" that is not stopped: " + statusName(s) +
                             " (stop it with `runts kill`, or use `runts delete --force`)");
   killEverything(rec);
-  if (!removeCgroups(rec, f)) return false;
+  if (!removeCgroups(rec, f)) {
+    if (!force) return false;
+    // runc logs what Destroy could not remove and still deletes; crun warns.
+    // A process that cannot die (stuck in D state, frozen by someone else)
+    // must not make `podman rm -f` fail forever: the record goes, the
+    // cgroup stays, and the warning says which.
+    if (o.warn)
+      o.warn(f.message() + "; the container's record is removed anyway (delete --force); remove that cgroup once its processes are gone");
+    f = Failure();
+  }
   return removeFlatDir(dir, f);
 }
 

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ constexpr int kNeedsNode = -2;
 struct VerbOptions {
   std::string root;
   bool handOffToNode = false;
+  // Where a verb's warnings go (the launcher's log lines, or back to Node);
+  // none are shown without it.
+  std::function<void(const std::string&)> warn;
 };
 
 // Returns the state JSON in out.

@@ -147,30 +147,49 @@ bool writeFd(int fd, const std::string& s) {
 
 // Engines read errors from --log (containerd: the last JSON line) and from
 // stderr (Podman shows it verbatim).
-void reportError(const Globals& g, const std::string& raw) {
-  const std::string message = runts::printable(raw);
+std::string logLine(const Globals& g, const char* level, const std::string& message) {
   std::string line;
   if (g.logFormat == "json") {
-    line = "{\"level\":\"error\",\"msg\":";
+    line = std::string("{\"level\":\"") + level + "\",\"msg\":";
     runts::json::writeString(message, line);
     line += ",\"time\":\"" + nowRfc3339() + "\"}\n";
   } else {
-    line = "time=\"" + nowRfc3339() + "\" level=error msg=";
+    line = "time=\"" + nowRfc3339() + "\" level=" + level + " msg=";
     runts::json::writeString(message, line);
     line += "\n";
   }
+  return line;
+}
+
+// True when the line reached the --log file.
+bool appendToLog(const Globals& g, const std::string& line) {
+  if (g.log.empty()) return false;
+  int fd = open(g.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = writeFd(fd, line);
+  close(fd);
+  return ok;
+}
+
+void reportError(const Globals& g, const std::string& raw) {
+  const std::string message = runts::printable(raw);
+  std::string line = logLine(g, "error", message);
   if (!g.log.empty()) {
-    int fd = open(g.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      writeFd(fd, line);
-      close(fd);
-    }
+    appendToLog(g, line);
     writeFd(2, "runts: " + message + "\n");
   } else if (g.logFormat == "json") {
     writeFd(2, line);
   } else {
     writeFd(2, "runts: " + message + "\n");
   }
+}
+
+// As src/log.ts: with --log a warning goes to the file only.
+void reportWarning(const Globals& g, const std::string& raw) {
+  const std::string message = runts::printable(raw);
+  std::string line = logLine(g, "warning", message);
+  if (appendToLog(g, line)) return;
+  writeFd(2, g.logFormat == "json" ? line : "runts: warning: " + message + "\n");
 }
 
 // `ps`: the container's pids as JSON, or ps(1)'s table kept to them.
@@ -205,6 +224,7 @@ int runNative(const Command& cmd) {
     std::string sig = cmd.positionals.size() > 1 ? cmd.positionals[1] : "SIGTERM";
     ok = runts::killVerb(o, id, sig, cmd.all, f);
   } else if (cmd.verb == "delete") {
+    o.warn = [&cmd](const std::string& message) { reportWarning(cmd.globals, message); };
     ok = runts::deleteVerb(o, id, cmd.force, f);
   } else if (cmd.verb == "pause") {
     ok = runts::pauseVerb(o, id, f);

@@ -186,9 +186,14 @@ Napi::Value Delete(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!checkStrings(info, 2) || info.Length() < 3 || !info[2].IsBoolean()) return throwType(env, "delete(root, id, force)");
   Failure f;
-  if (!runts::deleteVerb(verbOptions(info), info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Boolean>().Value(), f))
+  runts::VerbOptions o = verbOptions(info);
+  std::vector<std::string> warnings;
+  o.warn = [&warnings](const std::string& message) { warnings.push_back(message); };
+  if (!runts::deleteVerb(o, info[1].As<Napi::String>().Utf8Value(), info[2].As<Napi::Boolean>().Value(), f))
     return throwFailure(env, f);
-  return env.Undefined();
+  Napi::Array out = Napi::Array::New(env, warnings.size());
+  for (size_t i = 0; i < warnings.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::String::New(env, warnings[i]));
+  return out;
 }
 
 Napi::Value Pause(const Napi::CallbackInfo& info) {

@@ -85,7 +85,7 @@ export async function deleteContainer(id: string, opts?: DeleteOptions): Promise
         // A damaged record: the hooks get pid 0, as for a stopped container.
       }
     }
-    native().delete(root, id, opts?.force ?? false);
+    for (const warning of native().delete(root, id, opts?.force ?? false)) opts?.logger?.warn(warning);
   } catch (e) {
     throw e instanceof RuntsError ? e : fromNative(e);
   }

@@ -100,7 +100,8 @@ export interface NativeAddon {
   state(root: string, id: string): string;
   start(root: string, id: string): void;
   kill(root: string, id: string, signal: string, all: boolean): void;
-  delete(root: string, id: string, force: boolean): void;
+  /** Returns the warnings (with --force: cgroups that could not be removed). */
+  delete(root: string, id: string, force: boolean): string[];
   pause(root: string, id: string): void;
   resume(root: string, id: string): void;
   /** Pids of every process in the container's cgroup and those below it (runc's order). */
