@@ -183,10 +183,6 @@ function checkProcMount(c: Checker, p: string, m: Json, ctx: SemanticContext): v
 
 function checkMounts(c: Checker, config: Json, ctx: SemanticContext, ns: NamespaceInfo): void {
   const mounts = arr(config.mounts);
-  if (mounts.length && ns.joined.has('mount')) {
-    c.problem('mounts', 'cannot be set up in a joined mount namespace (linux.namespaces gives it a path)');
-    return;
-  }
   mounts.forEach((raw, i) => {
     const m = obj(raw);
     const p = joinPath('mounts', i);
@@ -295,10 +291,6 @@ export function semanticProblems(config: unknown, ctx: SemanticContext): Semanti
     if (str(root[field]) && !ns.created.has('uts') && !ns.joined.has('uts')) {
       c.problem(field, 'can only be set in a UTS namespace of the container: add {"type": "uts"} to linux.namespaces');
     }
-  }
-  const masked = [...arr(linux?.maskedPaths), ...arr(linux?.readonlyPaths)];
-  if (masked.length && ns.joined.has('mount')) {
-    c.problem('linux.maskedPaths', 'masked and read-only paths cannot be set up in a joined mount namespace');
   }
   checkUnsupported(c, root, linux);
   c.problems.push(...lsmProblems(root, ctx.host));

@@ -261,7 +261,6 @@ function planRootfs(config: OciConfig, ctx: PlanContext): PlanRootfs {
 
 export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPlan; extras: LaunchExtras } {
   const ns = namespaces(config);
-  const mountJoined = ns.joins.some((j) => j.flag === CLONE_FLAGS.mount);
   const label = config.linux?.mountLabel;
   // A cgroup namespace created or joined (runc's Namespaces.Contains): a
   // cgroup filesystem mounted in it shows the namespace's root. The init is
@@ -269,14 +268,15 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
   // writes cgroup.procs before it sends the plan), so a new namespace's root
   // is the container's cgroup.
   const cgroupNs = ns.created.has('cgroup') || ns.joins.some((j) => j.flag === CLONE_FLAGS.cgroup);
-  const mounts = mountJoined
-    ? []
-    : (config.mounts ?? []).map((m) => {
-        const planned = planMount(m, ctx, cgroupNs);
-        return label ? labelMount(planned, label) : planned;
-      });
+  // A joined mount namespace (linux.namespaces gives it a path) gets the
+  // root filesystem set up in it like a new one, as runc does: the spec
+  // asks for the same container either way.
+  const mounts = (config.mounts ?? []).map((m) => {
+    const planned = planMount(m, ctx, cgroupNs);
+    return label ? labelMount(planned, label) : planned;
+  });
   // A /dev bind-mounted from the host already has its nodes.
-  const setupDev = !mountJoined && mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
+  const setupDev = mounts.find((m) => m.destination === '/dev')?.kind !== 'bind';
   const seccomp = planSeccomp(config, ctx.compileSeccomp);
   const timeOffsets = Object.entries(config.linux?.timeOffsets ?? {})
     .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
@@ -287,10 +287,10 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     cloneFlags: ns.cloneFlags,
     joins: ns.joins,
     timeOffsets,
-    rootfs: mountJoined ? null : planRootfs(config, ctx),
+    rootfs: planRootfs(config, ctx),
     mounts,
     setupDev,
-    devices: mountJoined ? [] : planDevices(config, setupDev),
+    devices: planDevices(config, setupDev),
     maskedPaths: config.linux?.maskedPaths ?? [],
     readonlyPaths: config.linux?.readonlyPaths ?? [],
     sysctls: planSysctls(config.linux?.sysctl),
@@ -299,7 +299,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     forceSafeWalk: ctx.forceSafeWalk ?? false,
     personality: planPersonality(config.linux),
     memoryPolicy: planMemoryPolicy(config.linux),
-    mountLabel: mountJoined ? null : planMountLabel(config, mounts),
+    mountLabel: planMountLabel(config, mounts),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
     seccomp: seccomp.plan,
     hooks: planHooks(resolveHooks(config, ctx.env ?? {})),

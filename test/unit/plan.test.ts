@@ -280,20 +280,13 @@ describe('launch plan', () => {
     expect(dotted.sysctls[0]!.path).toBe('net/ipv4/conf/eth0.100/forwarding');
   });
 
-  it('sets up nothing on the filesystem in a joined mount namespace', () => {
-    const { plan } = buildPlan(
-      config((c) => {
-        c.mounts = [];
-        c.linux!.maskedPaths = [];
-        c.linux!.readonlyPaths = [];
-        c.linux!.namespaces = [{ type: 'mount', path: '/proc/9/ns/mnt' }];
-        delete c.hostname;
-      }),
-      ctx(),
-    );
-    expect(plan.rootfs).toBeNull();
-    expect(plan.devices).toEqual([]);
-    expect(plan.setupDev).toBe(false);
+  it('sets up the root filesystem in a joined mount namespace as in a new one (runc, runtime-tools linux_ns_path)', () => {
+    const joined = buildPlan(config((c) => (c.linux!.namespaces = [{ type: 'mount', path: '/proc/9/ns/mnt' }])), ctx()).plan;
+    const created = buildPlan(config((c) => (c.linux!.namespaces = [{ type: 'mount' }])), ctx()).plan;
+    expect(joined.joins.map((j) => j.path)).toEqual(['/proc/9/ns/mnt']);
+    expect({ ...joined, joins: [], cloneFlags: 0 }).toEqual({ ...created, joins: [], cloneFlags: 0 });
+    expect(joined.rootfs).not.toBeNull();
+    expect(joined.mounts.length).toBeGreaterThan(0);
   });
 
   it('is plain JSON: it survives a round trip unchanged', () => {
