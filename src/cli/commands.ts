@@ -2,6 +2,7 @@
 // library call and print the result.
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { rootlessConfig } from '../config/rootless-spec';
 import { defaultConfig } from '../config/defaults';
 import { createContainer } from '../container/create';
 import { containerEvents, containerStats } from '../container/events';
@@ -94,7 +95,8 @@ function printList(states: Awaited<ReturnType<typeof listContainers>>, cmd: Pars
 function writeSpec(cmd: ParsedCommand): void {
   const file = path.join(str(cmd, 'bundle') ?? '.', 'config.json');
   if (existsSync(file)) throw new RuntsError(`${file} exists: remove it first`);
-  writeFileSync(file, `${JSON.stringify(defaultConfig(), null, '\t')}\n`, { mode: 0o644 });
+  const config = bool(cmd, 'rootless') ? rootlessConfig(defaultConfig(), { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }) : defaultConfig();
+  writeFileSync(file, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o644 });
 }
 
 /** Runs the command; returns the exit code. */

@@ -152,7 +152,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   spec: {
     name: 'spec',
-    describe: 'write a default config.json into the bundle',
+    describe: 'write a default config.json into the bundle (spec --rootless: one for a rootless container, as runc\'s)',
     positionals: [],
     options: [{ name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' }],
   },

@@ -7,6 +7,7 @@ import { writeStderr, writeStdout } from '../output';
 import { execute } from './commands';
 import { logGlobals, parseFast } from './fast-parse';
 import type { ParsedCommand } from './grammar';
+import { takeSpecRootless } from './spec-rootless';
 import type { YargsOutcome } from './yargs-cli';
 
 async function parse(args: readonly string[], distDir: string): Promise<ParsedCommand | number> {
@@ -36,9 +37,11 @@ async function parse(args: readonly string[], distDir: string): Promise<ParsedCo
 /** Verbs whose stdout and stderr are the container's process's (under a shim or conmon). */
 const CONTAINER_STDIO_VERBS = ['create', 'run', 'exec'] as const;
 
-export async function runCli(args: readonly string[], distDir: string): Promise<number> {
+export async function runCli(argv: readonly string[], distDir: string): Promise<number> {
+  const { args, rootless } = takeSpecRootless(argv);
   const parsed = await parse(args, distDir);
   if (typeof parsed === 'number') return parsed;
+  if (rootless !== undefined) parsed.options.rootless = rootless;
   const g = parsed.globals;
   const stdioIsContainers = (CONTAINER_STDIO_VERBS as readonly string[]).includes(parsed.verb);
   const logger = new Logger({ file: g.log, format: g.logFormat, debug: g.debug, stdioIsContainers });
