@@ -60,3 +60,28 @@ export function fromNative(e: unknown, doing?: string): RuntsError {
   const text = e instanceof Error ? e.message : String(e);
   return new RuntsError(doing ? `${doing}: ${text}` : text, { cause: e });
 }
+
+// strerror(3)'s words, as the native side prints them.
+const STRERROR: Readonly<Record<string, string>> = {
+  EINVAL: 'Invalid argument',
+  EBUSY: 'Device or resource busy',
+  ENOENT: 'No such file or directory',
+  EPERM: 'Operation not permitted',
+  EACCES: 'Permission denied',
+  ENOSPC: 'No space left on device',
+  EOPNOTSUPP: 'Operation not supported',
+  ENOTSUP: 'Operation not supported',
+  ERANGE: 'Numerical result out of range',
+  ENODEV: 'No such device',
+  EROFS: 'Read-only file system',
+  ENXIO: 'No such device or address',
+  EAGAIN: 'Resource temporarily unavailable',
+  ELOOP: 'Too many levels of symbolic links',
+};
+
+export function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  if (code && Object.hasOwn(STRERROR, code)) return STRERROR[code]!;
+  return err instanceof Error ? err.message : String(e);
+}

@@ -208,6 +208,16 @@ bool psVerb(const runts::VerbOptions& o, const Command& cmd, std::string& out, r
 // Runs the verb natively. Returns runts::kNeedsNode when the container's
 // record says this verb needs the TypeScript side (hooks).
 int runNative(const Command& cmd) {
+  // As runc, whose logging set-up fails the command: a --log that cannot be
+  // opened is an error at once, not lines lost later.
+  if (!cmd.globals.log.empty()) {
+    int fd = open(cmd.globals.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      writeFd(2, "runts: open log file " + runts::printable(cmd.globals.log) + ": " + strerror(errno) + "\n");
+      return 1;
+    }
+    close(fd);
+  }
   runts::VerbOptions o;
   o.root = cmd.globals.root;
   o.handOffToNode = true;

@@ -5,7 +5,7 @@
 // with the file, the value, the errno and the JSON path of the field.
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { RuntsError } from '../errors';
+import { errnoText, RuntsError } from '../errors';
 import type { CurrentValues, ResourcePlan, ResourceProbe, ResourceWrite } from './resources';
 import type { CgroupDir, CgroupPlacement } from './placement';
 
@@ -103,31 +103,6 @@ export function currentValues(probe: ResourceProbe, version: 1 | 2): CurrentValu
   let memorySwap: number | undefined;
   if (swapMax !== undefined && swapMax >= 0) memorySwap = memoryLimit !== undefined && memoryLimit >= 0 ? memoryLimit + swapMax : swapMax;
   return { memoryLimit, memorySwap, cpuQuota: numberOrMax(quota || undefined), cpuPeriod: numberOrMax(period || undefined) };
-}
-
-// strerror(3)'s words, as the native side prints them.
-const STRERROR: Readonly<Record<string, string>> = {
-  EINVAL: 'Invalid argument',
-  EBUSY: 'Device or resource busy',
-  ENOENT: 'No such file or directory',
-  EPERM: 'Operation not permitted',
-  EACCES: 'Permission denied',
-  ENOSPC: 'No space left on device',
-  EOPNOTSUPP: 'Operation not supported',
-  ENOTSUP: 'Operation not supported',
-  ERANGE: 'Numerical result out of range',
-  ENODEV: 'No such device',
-  EROFS: 'Read-only file system',
-  ENXIO: 'No such device or address',
-  EAGAIN: 'Resource temporarily unavailable',
-  ELOOP: 'Too many levels of symbolic links',
-};
-
-export function errnoText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  const code = typeof err?.code === 'string' ? err.code : undefined;
-  if (code && Object.hasOwn(STRERROR, code)) return STRERROR[code]!;
-  return err instanceof Error ? err.message : String(e);
 }
 
 function hint(w: ResourceWrite, dir: string, e: unknown, files: ResourceFiles): string {

@@ -1,8 +1,9 @@
 // The CLI: parse (fast parser, else yargs), run the verb, report errors in
 // the formats engines read. dist/start.cjs (src/cli/start.ts) runs it.
+import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { RuntsError } from '../errors';
-import { Logger } from '../log';
+import { errnoText, RuntsError } from '../errors';
+import { Logger, printable } from '../log';
 import { writeStderr, writeStdout } from '../output';
 import { execute } from './commands';
 import { logGlobals, parseFast } from './fast-parse';
@@ -37,12 +38,31 @@ async function parse(args: readonly string[], distDir: string): Promise<ParsedCo
 /** Verbs whose stdout and stderr are the container's process's (under a shim or conmon). */
 const CONTAINER_STDIO_VERBS = ['create', 'run', 'exec'] as const;
 
+/**
+ * As runc, whose logging set-up fails the command: a --log that cannot be
+ * opened is an error at once, not lines lost later (crun's test suite
+ * checks that `--log=invalid:/path list` fails).
+ */
+function logFileProblem(file: string): string | undefined {
+  try {
+    closeSync(openSync(file, 'a', 0o644));
+    return undefined;
+  } catch (e) {
+    return `open log file ${printable(file)}: ${errnoText(e)}`;
+  }
+}
+
 export async function runCli(argv: readonly string[], distDir: string): Promise<number> {
   const { args, rootless } = takeSpecRootless(argv);
   const parsed = await parse(args, distDir);
   if (typeof parsed === 'number') return parsed;
   if (rootless !== undefined) parsed.options.rootless = rootless;
   const g = parsed.globals;
+  const unopenable = g.log === undefined ? undefined : logFileProblem(g.log);
+  if (unopenable) {
+    writeStderr(`runts: ${unopenable}\n`);
+    return 1;
+  }
   const stdioIsContainers = (CONTAINER_STDIO_VERBS as readonly string[]).includes(parsed.verb);
   const logger = new Logger({ file: g.log, format: g.logFormat, debug: g.debug, stdioIsContainers });
   try {

@@ -78,6 +78,15 @@ describe.skipIf(!isRoot)('--log and --log-format', () => {
     expect(runts(['state', id]).code).toBe(1);
   });
 
+  it('fails at once, on both paths, when the --log file cannot be opened (as runc; crun\'s --log=invalid:/path)', () => {
+    for (const [name, opts] of PATHS) {
+      for (const verb of [['list'], ['state', 'nope']]) {
+        const r = runts(['--log=invalid:/path', ...verb], opts);
+        expect(r, `${name} ${verb[0]}`).toMatchObject({ code: 1, stdout: '', stderr: 'runts: open log file invalid:/path: No such file or directory\n' });
+      }
+    }
+  });
+
   it('logs command-line errors too, in both formats, without the usage text', () => {
     const json = path.join(sb.dir, 'log.json');
     const r = runts(['--log', json, '--log-format', 'json', 'state', 'x', '--frob']);

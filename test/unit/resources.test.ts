@@ -2,6 +2,7 @@
 // the checks, the writer against a temporary directory laid out like
 // /sys/fs/cgroup and against a fake kernel, v2 delegation, and update's
 // command line.
+import { errnoText } from '../../src/errors';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import {
   type ResourceProbe,
   type ResourceWrite,
 } from '../../src/cgroups/resources';
-import { applyResourcePlan, currentValues, errnoText, realResourceFiles, resourceProbe, resourceTarget, type ResourceFiles } from '../../src/cgroups/resources-apply';
+import { applyResourcePlan, currentValues, realResourceFiles, resourceProbe, resourceTarget, type ResourceFiles } from '../../src/cgroups/resources-apply';
 import { planResources } from '../../src/cgroups/resources-plan';
 import { ancestorsOf, enableSubtreeControllers } from '../../src/cgroups/subtree';
 import { hugepageSizeNames, resourceProblems, type ResourceHost } from '../../src/config/resources';
