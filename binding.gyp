@@ -45,6 +45,7 @@
         "<@(common_sources)",
         "addon/init/cgroup-mounts.cc",
         "addon/init/console.cc",
+        "addon/init/exec.cc",
         "addon/init/lsm.cc",
         "addon/init/main.cc",
         "addon/init/plan.cc",

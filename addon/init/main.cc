@@ -34,6 +34,7 @@
 #include "../common/fsutil.h"
 #include "../common/json.h"
 #include "console.h"
+#include "exec.h"
 #include "lsm.h"
 #include "plan.h"
 #include "process.h"
@@ -198,6 +199,7 @@ bool createNamespaces(const Plan& plan, Failure& f) {
     runts::sysFail(f, "clone the container process");
     failAndExit(fds.sync, f);
   }
+  if (pid == 0 && plan.exec.set) runts::init::execStage(plan, fds.sync, fds.console, fds.proc);
   if (pid == 0) containerStage(plan, fds);
   runts::json::Value msg = runts::json::Value::makeObject();
   msg.set("type", runts::json::Value::makeString("pid"));
@@ -388,5 +390,7 @@ int main(int argc, char** argv) {
   std::string().swap(text);
   doc = runts::json::Value();
   malloc_trim(0);
+  // exec: the container's namespaces, opened after checking its process.
+  if (plan.exec.set && !runts::init::openExecNamespaces(plan, f)) failAndExit(fds.sync, f);
   parentSideStage(plan, fds);
 }

@@ -322,6 +322,17 @@ bool readSeccomp(ObjectReader& parent, Seccomp& out, Failure& f) {
   return true;
 }
 
+bool readExec(ObjectReader& parent, ExecTarget& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("exec", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "exec", f);
+  out.set = true;
+  if (!r.integer("pid", out.pid) || !r.u64String("startTime", out.startTime) || !r.finish()) return false;
+  if (out.pid <= 0) return plainFail(f, "launch plan: exec.pid must be a process id");
+  return true;
+}
+
 }  // namespace
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
@@ -358,7 +369,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
          r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
          r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
          readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && readPersonality(r, plan.personality, f) &&
-         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && r.finish();
+         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && readExec(r, plan.exec, f) && r.finish();
 }
 
 }  // namespace runts::init

@@ -176,6 +176,15 @@ struct Process {
   ProcessLsm lsm;
 };
 
+// exec: the container whose namespaces are joined (plan.exec). Its
+// /proc/<pid> is opened and its start time checked before any of the joins'
+// /proc/<pid>/ns/* paths is opened through it (exec.h).
+struct ExecTarget {
+  bool set = false;
+  pid_t pid = 0;
+  uint64_t startTime = 0;
+};
+
 struct Plan {
   std::string id;
   int cloneFlags = 0;  // namespaces to create
@@ -201,6 +210,7 @@ struct Plan {
   MountLabel mountLabel;
   Process process;
   Seccomp seccomp;
+  ExecTarget exec;
 };
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f);

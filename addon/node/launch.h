@@ -32,6 +32,9 @@ struct LaunchRequest {
   // state (JSON; its "pid" and "state.pid" are filled in here).
   std::string seccompListenerPath;
   std::string seccompState;
+  // exec: process.execCPUAffinity.initial, set on runts-init before it is
+  // moved into the container's cgroups (64-bit mask words, lowest first).
+  std::vector<uint64_t> initialCpuAffinity;
 };
 
 struct LaunchResult {

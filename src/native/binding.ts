@@ -20,6 +20,18 @@ export interface LaunchRequest {
   seccompListenerPath?: string;
   /** The container process state for the agent (JSON); the addon fills in the pid. */
   seccompState?: string;
+  /** exec: process.execCPUAffinity.initial, set before runts-init joins the cgroups (64-bit words, decimal). */
+  initialCpuAffinity?: string[];
+}
+
+/** exec: the container as its record and /proc say it is now (cgroup dirs confined to the host's mounts). */
+export interface ExecTarget {
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  pid: number;
+  /** The recorded start time of the container process (decimal). */
+  startTime: string;
+  stateDir: string;
+  cgroupDirs: string[];
 }
 
 export interface NativeCompiledSeccomp {
@@ -59,6 +71,7 @@ export interface ChildExit {
 
 export interface NativeAddon {
   launch(req: LaunchRequest): LaunchResult;
+  execTarget(root: string, id: string): ExecTarget;
   commitLaunch(syncFd: number): void;
   abortLaunch(syncFd: number, pid: number, startTime: string): void;
   state(root: string, id: string): string;

@@ -292,6 +292,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     mountLabel: mountJoined ? null : planMountLabel(config, mounts),
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
     seccomp: seccomp.plan,
+    exec: null,
   };
   const userNs = ns.created.has('user');
   return {

@@ -88,6 +88,7 @@ export const LAUNCH_PLAN = object({
   memoryPolicy: nullable(object({ mode: int, name: str, nodes: array(uint64) })),
   mountLabel: nullable(object({ label: str, xattrDestinations: array(str) })),
   seccomp: nullable(object({ program: str, flags: int, notify: bool, beforeCredentials: bool })),
+  exec: nullable(object({ pid: int, startTime: uint64 })),
 });
 
 // Compile-time proof that src/plan/types.ts and this description agree.
