@@ -193,8 +193,8 @@ describe.skipIf(!isRoot)('exec', () => {
         });
         let out = '';
         let err = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (err += d));
+        child.stdout!.on('data', (d) => (out += d));
+        child.stderr!.on('data', (d) => (err += d));
         child.on('exit', (code) => resolve({ code, out, err }));
       });
     try {
