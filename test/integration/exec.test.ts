@@ -220,6 +220,28 @@ describe.skipIf(!isRoot)('exec', () => {
     expect(output.replace(/\r/g, '')).toMatch(/^\/dev\/pts\/\d+\n25 90\nterm-ok\n$/);
   });
 
+  it('-t without a console socket bridges the pty to runts\' own stdio', async () => {
+    const { id } = running();
+    const child = spawn(RUNTS, ['--root', ROOT, 'exec', '-t', id, 'sh'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stdin.write('echo "hello $((6*7))"; tty\nexit 5\n');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(5);
+    expect(out).toContain('hello 42');
+    expect(out).toMatch(/\/dev\/pts\/\d+/);
+  });
+
+  it('forwards the signals runts gets to the process, and exits with 128+signal', async () => {
+    const { id } = running();
+    const child = spawn(RUNTS, ['--root', ROOT, 'exec', id, 'sleep', '600'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Wait until the exec'd sleep is in the container.
+    for (let i = 0; i < 100 && JSON.parse(runts(['ps', '--format', 'json', id]).stdout).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('exit', r));
+    expect(code).toBe(143);
+  });
+
   it('refuses what runc refuses: tty rules, paused and stopped containers; a created one is fine', async () => {
     const { id } = running();
     expect(runts(['exec', '-t', '-d', id, 'true']).stderr).toBe('runts: cannot allocate tty if runts will detach without setting console socket\n');
