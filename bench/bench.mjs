@@ -11,8 +11,9 @@
 //   create the create verb alone, and the CPU of the create command (with
 //          the processes it waited for; the container's process is not in it)
 //   memory PSS of a created, not yet started container (its waiting process)
-//   verbs  pause+resume, update --memory 64m, events --stats, ps --format json
-//          of one running container (`sleep 1000`) per runtime
+//   verbs  pause+resume, update --memory 64m, events --stats, ps --format json,
+//          exec of /bin/true (--detach, and attached) in one running
+//          container (`sleep 1000`) per runtime
 //   par100 100 creates spawned at once (as an engine's process pool would),
 //          then 100 deletes at once: wall time of each batch, and the CPU
 //          per create of the create batch
@@ -174,6 +175,10 @@ const VERBS = {
   update: (id) => [['update', '--memory', '64m', id]],
   events: (id) => [['events', '--stats', id]],
   ps: (id) => [['ps', '--format', 'json', id]],
+  // A new process in the running container: started and left (--detach),
+  // or waited for (its exit code is the command's).
+  execDetached: (id) => [['exec', '--detach', id, '/bin/true']],
+  exec: (id) => [['exec', id, '/bin/true']],
 };
 for (const rt of available) {
   results[rt.name] = { cold: [], cycle: [], create: [], createCpu: [], state: [], pss: [], parCreate: [], parCreateCpu: [], parDelete: [] };
@@ -335,6 +340,8 @@ const rows = [
   ['update --memory 64m (ms)', 'update'],
   ['events --stats (ms)', 'events'],
   ['ps --format json (ms)', 'ps'],
+  ['exec --detach /bin/true (ms)', 'execDetached'],
+  ['exec /bin/true, attached (ms)', 'exec'],
   [`${PAR} creates in parallel, wall (ms)`, 'parCreate'],
   [`  CPU per create in that batch (ms)`, 'parCreateCpu'],
   [`${PAR} deletes in parallel, wall (ms)`, 'parDelete'],

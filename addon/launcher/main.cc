@@ -264,7 +264,8 @@ void warmCgroupMigration(int argc, char** argv) {
     if (!strcmp(a, "--root") || !strcmp(a, "--log") || !strcmp(a, "--log-format") || !strcmp(a, "--rootless")) i++;
     else if (a[0] != '-') verb = a;
   }
-  if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0)) return;
+  // exec moves its runts-init into the container's cgroups the same way.
+  if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0 && strcmp(verb, "exec") != 0)) return;
   // This process becomes Node: the helper stops as soon as it is gone.
   pid_t runtime = getpid();
   pid_t first = fork();
