@@ -4,7 +4,7 @@
 // affinity), the exit code comes back, and every refusal leaves nothing
 // running.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
@@ -271,6 +271,43 @@ describe.skipIf(!isRoot)('exec', () => {
     expect(runts(['exec', created, 'echo', 'in-created'])).toMatchObject({ code: 0, stdout: 'in-created\n' });
     expect(JSON.parse(runts(['state', created]).stdout).status).toBe('created');
     expect(runts(['exec', 'no-such-container', 'true']).stderr).toBe('runts: container "no-such-container" does not exist\n');
+  });
+
+  it('a cwd through a leaked fd is never outside the container (CVE-2024-21626)', () => {
+    const { id } = running();
+    for (let fd = 3; fd < 16; fd++) {
+      const r = runts(['exec', '--cwd', `/proc/self/fd/${fd}`, id, 'pwd']);
+      if (r.code === 0) expect(r.stdout).toMatch(/^\/[^(]*\n$/);
+      else expect(r.stderr).toMatch(/chdir to cwd|check cwd/);
+    }
+  });
+
+  it('SCMP_ACT_NOTIFY: the exec\'d process\'s listener fd goes to the agent too', async () => {
+    const socket = path.join(sb.dir, 'agent.sock');
+    const agents: ReturnType<typeof spawn>[] = [];
+    // The agent takes one connection: one for the container, one for the exec.
+    const startAgent = async (report: string) => {
+      rmSync(socket, { force: true });
+      agents.push(spawn('python3', [path.resolve(__dirname, '../helpers/seccomp-agent.py'), socket, report], { stdio: 'ignore' }));
+      for (let i = 0; i < 200 && !existsSync(report); i++) await new Promise((r) => setTimeout(r, 50));
+      return () => JSON.parse(readFileSync(report, 'utf8')) as { state: { state: { id: string; status: string } }; fds: number; notifications: number[] };
+    };
+    try {
+      await startAgent(path.join(sb.dir, 'agent1.json'));
+      const { id } = running((c) => {
+        c.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: socket, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+      });
+      const read = await startAgent(path.join(sb.dir, 'agent2.json'));
+      // The agent answers mkdir with 42 without running it.
+      const r = runts(['exec', id, 'sh', '-c', 'mkdir /tmp/by-agent; test -d /tmp/by-agent || echo not-made']);
+      expect(r).toMatchObject({ code: 0, stdout: 'not-made\n' });
+      const seen = read();
+      expect(seen.fds).toBe(1);
+      expect(seen.notifications).toContain(83);
+      expect(seen.state.state).toMatchObject({ id, status: 'running' });
+    } finally {
+      for (const a of agents) a.kill('SIGKILL');
+    }
   });
 
   it('a damaged exec.json is named, and exec runs nothing', () => {
