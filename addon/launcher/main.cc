@@ -27,6 +27,7 @@
 #include "../common/json.h"
 #include "../common/ps-table.h"
 #include "../common/verbs.h"
+#include "exec-native.h"
 #include "ps-exec.h"
 
 #ifndef RUNTS_NODE_PATH
@@ -329,6 +330,31 @@ int execNode(int argc, char** argv) {
   return 127;
 }
 
+// `exec` in the engines' form, natively (exec-native.h). False: Node runs it.
+bool tryNativeExec(int argc, char** argv, int& rc) {
+  Globals g;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (takeValue(argc, argv, i, "--root", g.root) || takeValue(argc, argv, i, "--log", g.log) ||
+        takeValue(argc, argv, i, "--log-format", g.logFormat))
+      continue;
+    return false;
+  }
+  if (i >= argc || strcmp(argv[i], "exec") != 0 || g.root.empty() || (g.logFormat != "text" && g.logFormat != "json") ||
+      geteuid() != 0)
+    return false;
+  runts::launcher::ExecCommand cmd;
+  if (!runts::launcher::parseExecArgs(argc, argv, i + 1, cmd)) return false;
+  cmd.root = g.root;
+  const char* build = getenv("RUNTS_BUILD_DIR");
+  cmd.buildDir = build && *build ? build : packageDir() + "/build/Release";
+  runts::Failure f;
+  rc = runts::launcher::runExec(cmd, f);
+  if (rc == runts::kNeedsNode) return false;
+  if (rc != 0) reportError(g, f.message());
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -339,6 +365,7 @@ int main(int argc, char** argv) {
     int rc = runNative(cmd);
     if (rc != runts::kNeedsNode) return rc;
   }
+  if (int rc = 0; nativeAllowed && tryNativeExec(argc, argv, rc)) return rc;
   warmCgroupMigration(argc, argv);
   return execNode(argc, argv);
 }

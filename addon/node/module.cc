@@ -15,6 +15,7 @@
 #include "../common/cgroup-list.h"
 #include "../common/cgroupfs.h"
 #include "../common/container.h"
+#include "../common/exec-plan.h"
 #include "../common/json.h"
 #include "../common/proc.h"
 #include "../common/ps-table.h"
@@ -529,7 +530,24 @@ Napi::Value ExecTarget(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The launcher's exec planner (addon/common/exec-plan.h), for the test that
+// compares its plans with the TypeScript planner's: the plan JSON, or null
+// when it declines (the command then goes to Node).
+Napi::Value NativeExecPlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 3) || info.Length() < 7 || !info[3].IsNumber() || !info[4].IsString() || !info[5].IsNumber())
+    return throwType(env, "nativeExecPlan(id, record, process, pid, startTime, preserveFds, listenFds)");
+  runts::NativeExecPlan out;
+  std::string listen = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+  bool ok = runts::planNativeExec(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(),
+                                  info[2].As<Napi::String>().Utf8Value(), info[3].As<Napi::Number>().Int32Value(),
+                                  strtoull(info[4].As<Napi::String>().Utf8Value().c_str(), nullptr, 10),
+                                  info[5].As<Napi::Number>().Int32Value(), info[6].IsString() ? listen.c_str() : nullptr, out);
+  return ok ? Napi::String::New(env, out.planJson) : env.Null();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("nativeExecPlan", Napi::Function::New(env, NativeExecPlan));
   exports.Set("execTarget", Napi::Function::New(env, ExecTarget));
   exports.Set("launch", Napi::Function::New(env, Launch));
   exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));

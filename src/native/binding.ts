@@ -72,6 +72,8 @@ export interface ChildExit {
 export interface NativeAddon {
   launch(req: LaunchRequest): LaunchResult;
   execTarget(root: string, id: string): ExecTarget;
+  /** The launcher's exec planner (tests): the plan JSON, or null when it leaves the exec to Node. */
+  nativeExecPlan(id: string, record: string, process: string, pid: number, startTime: string, preserveFds: number, listenFds: string | null): string | null;
   commitLaunch(syncFd: number): void;
   abortLaunch(syncFd: number, pid: number, startTime: string): void;
   state(root: string, id: string): string;

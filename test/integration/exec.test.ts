@@ -310,6 +310,32 @@ describe.skipIf(!isRoot)('exec', () => {
     }
   });
 
+  it('the engines\' form runs in the launcher without Node, with the same result as under Node', () => {
+    const { id, pid } = running();
+    const proc = path.join(sb.dir, 'process.json');
+    writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['sleep', '600'], env: ['PATH=/bin'], user: { uid: 0, gid: 0 } }));
+    const noNode = { RUNTS_NODE: '/nonexistent/node' };
+    for (const env of [noNode, { RUNTS_NATIVE_VERBS: '0' }]) {
+      const pidFile = path.join(sb.dir, `exec-${Object.keys(env)[0]}.pid`);
+      expect(runts(['exec', '--pid-file', pidFile, '--process', proc, '--detach', id], { env })).toMatchObject({ code: 0, stderr: '' });
+      const execPid = Number(readFileSync(pidFile, 'utf8'));
+      expect(readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+      expect(readlinkSync(`/proc/${execPid}/ns/mnt`)).toBe(readlinkSync(`/proc/${pid}/ns/mnt`));
+    }
+    // A missing program: the same words and code natively.
+    writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['nonexistent-cmd'] }));
+    const missing = `runts: exec in container "${id}": exec: "nonexistent-cmd": executable file not found in $PATH\n`;
+    expect(runts(['exec', '-p', proc, '-d', id], { env: noNode })).toMatchObject({ code: 127, stderr: missing });
+    expect(runts(['exec', '-p', proc, '-d', id], { env: { RUNTS_NATIVE_VERBS: '0' } })).toMatchObject({ code: 127, stderr: missing });
+    // What the native planner declines goes to Node (here: none to run it).
+    writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['true'], apparmorProfile: 'p' }));
+    expect(runts(['exec', '-p', proc, '-d', id], { env: noNode })).toMatchObject({ code: 127, stderr: expect.stringContaining('cannot run Node') });
+    expect(runts(['pause', id]).code).toBe(0);
+    writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['true'] }));
+    expect(runts(['exec', '-p', proc, '-d', id])).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot exec in a paused container') });
+    expect(runts(['resume', id]).code).toBe(0);
+  });
+
   it('a damaged exec.json is named, and exec runs nothing', () => {
     const { id } = running();
     const file = path.join(ROOT, id, 'exec.json');
