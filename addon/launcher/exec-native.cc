@@ -1,6 +1,8 @@
 #include "exec-native.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -70,6 +72,36 @@ bool writePidFile(const std::string& file, pid_t pid, Failure& f) {
   return sysFail(f, "write pid file", file);
 }
 
+// The exec'd process is this process's child (CLONE_PARENT) until it is
+// reaped here, so its pid cannot be another process's when a handler signals it.
+volatile sig_atomic_t gChild = 0;
+
+void forward(int sig) {
+  if (gChild > 0) kill(static_cast<pid_t>(gChild), sig);
+}
+
+// The signals src/container/run.ts forwards.
+void forwardSignalsTo(pid_t pid) {
+  gChild = pid;
+  struct sigaction sa = {};
+  sa.sa_handler = forward;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT}) sigaction(sig, &sa, nullptr);
+}
+
+// Its exit code, or 128+signal when a signal killed it.
+int waitExit(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 1;
+  }
+  gChild = 0;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
 }  // namespace
 
 bool parseExecArgs(int argc, char** argv, int i, ExecCommand& cmd) {
@@ -88,7 +120,7 @@ bool parseExecArgs(int argc, char** argv, int i, ExecCommand& cmd) {
   // Exactly the id: with --process a command after it would be ignored, and Node says so best.
   if (i != argc - 1 || argv[i][0] == 0) return false;
   cmd.id = argv[i];
-  return cmd.detach && !cmd.processFile.empty();
+  return !cmd.processFile.empty();
 }
 
 int runExec(const ExecCommand& cmd, Failure& f) {
@@ -106,8 +138,12 @@ int runExec(const ExecCommand& cmd, Failure& f) {
   if (!planNativeExec(cmd.id, recordText, processText, rec.pid, rec.pidStartTime, cmd.preserveFds, getenv("LISTEN_FDS"),
                       planned))
     return kNeedsNode;
-  // The terminal rules of src/container/exec.ts: only their allowed form here.
-  if (planned.terminal != !cmd.consoleSocket.empty() || cmd.tty != planned.terminal) return kNeedsNode;
+  // The terminal rules of src/container/exec.ts, only their allowed forms:
+  // detached, a terminal goes with a console socket; attached, no terminal
+  // (bridging a pty to this process's stdio is Node's).
+  if (cmd.detach ? planned.terminal != !cmd.consoleSocket.empty() || cmd.tty != planned.terminal
+                 : planned.terminal || cmd.tty || !cmd.consoleSocket.empty())
+    return kNeedsNode;
   if ((planned.requestedCaps & ~ownBounding()) != 0 || !planned.ambientGrantable) return kNeedsNode;
   node::LaunchRequest req;
   req.initPath = cmd.buildDir + "/runts-init";
@@ -125,13 +161,16 @@ int runExec(const ExecCommand& cmd, Failure& f) {
     node::abortLaunch(launched.syncFd, launched.pid, launched.startTime);
     return 1;
   }
+  // Attached: the signals this process gets go to the exec'd one from now
+  // on (before commit: none is lost to the default action meanwhile).
+  if (!cmd.detach) forwardSignalsTo(launched.pid);
   if (!node::commitLaunch(launched.syncFd, f)) {
     node::abortLaunch(-1, launched.pid, launched.startTime);
     if (!cmd.pidFile.empty()) unlink(cmd.pidFile.c_str());
     f.step = "exec in container " + quoted(cmd.id) + ": " + f.step;
     return 1;
   }
-  return 0;
+  return cmd.detach ? 0 : waitExit(launched.pid);
 }
 
 }  // namespace runts::launcher

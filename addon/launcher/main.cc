@@ -351,7 +351,8 @@ bool tryNativeExec(int argc, char** argv, int& rc) {
   runts::Failure f;
   rc = runts::launcher::runExec(cmd, f);
   if (rc == runts::kNeedsNode) return false;
-  if (rc != 0) reportError(g, f.message());
+  // Attached, rc may be the process's own exit code: no failure then.
+  if (rc != 0 && !f.message().empty()) reportError(g, f.message());
   return true;
 }
 

@@ -242,6 +242,16 @@ describe.skipIf(!isRoot)('exec', () => {
     expect(code).toBe(143);
   });
 
+  it('the native attached exec forwards signals and exits with 128+signal', async () => {
+    const { id } = running();
+    const proc = path.join(sb.dir, 'process.json');
+    writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['sleep', '600'], env: ['PATH=/bin'] }));
+    const child = spawn(RUNTS, ['--root', ROOT, 'exec', '--process', proc, id], { stdio: 'ignore', env: { ...process.env, RUNTS_NODE: '/nonexistent/node' } });
+    for (let i = 0; i < 100 && JSON.parse(runts(['ps', '--format', 'json', id]).stdout).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    expect(await new Promise((r) => child.on('exit', r))).toBe(130);
+  });
+
   it('refuses what runc refuses: tty rules, paused and stopped containers; a created one is fine', async () => {
     const { id } = running();
     expect(runts(['exec', '-t', '-d', id, 'true']).stderr).toBe('runts: cannot allocate tty if runts will detach without setting console socket\n');
@@ -322,6 +332,9 @@ describe.skipIf(!isRoot)('exec', () => {
       expect(readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
       expect(readlinkSync(`/proc/${execPid}/ns/mnt`)).toBe(readlinkSync(`/proc/${pid}/ns/mnt`));
     }
+    // Attached (no terminal): natively too, with the process's output and exit code.
+    writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['sh', '-c', 'echo attached; exit 3'], env: ['PATH=/bin'] }));
+    for (const env of [noNode, { RUNTS_NATIVE_VERBS: '0' }]) expect(runts(['exec', '--process', proc, id], { env })).toMatchObject({ code: 3, stdout: 'attached\n', stderr: '' });
     // A missing program: the same words and code natively.
     writeFileSync(proc, JSON.stringify({ cwd: '/', args: ['nonexistent-cmd'] }));
     const missing = `runts: exec in container "${id}": exec: "nonexistent-cmd": executable file not found in $PATH\n`;
