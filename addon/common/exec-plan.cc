@@ -112,7 +112,8 @@ bool uint64Value(const Value* v, uint64_t& out) {
 bool stringList(const Value* v, std::vector<std::string>& out) {
   if (!v || !v->isArray()) return false;
   for (const auto& item : v->items) {
-    if (!item.isString()) return false;
+    // A NUL byte is refused on the TypeScript side (src/config/hostile.ts).
+    if (!item.isString() || item.text.find('\0') != std::string::npos) return false;
     out.push_back(item.text);
   }
   return true;
@@ -220,7 +221,8 @@ bool readProcess(const Value* v, SimpleProcess& p) {
     p.hasConsoleSize = true;
   }
   const Value* cwd = v->get("cwd");
-  if (!cwd || !cwd->isString() || cwd->text.empty() || cwd->text[0] != '/') return false;
+  if (!cwd || !cwd->isString() || cwd->text.empty() || cwd->text[0] != '/' || cwd->text.find('\0') != std::string::npos)
+    return false;
   p.cwd = cwd->text;
   if (const Value* e = v->get("env")) {
     if (!stringList(e, p.env)) return false;

@@ -111,6 +111,9 @@ describe('native exec plans', () => {
     ['a user without gid', { ...ok, user: { uid: 1 } }],
     ['a fractional gid', { ...ok, user: { uid: 1, gid: 1.5 } }],
     ['a string terminal', { ...ok, terminal: 'yes' }],
+    ['a NUL byte in args', { ...ok, args: ['a\u0000b'] }],
+    ['a NUL byte in env', { ...ok, env: ['A=\u0000'] }],
+    ['a NUL byte in cwd', { ...ok, cwd: '/tmp\u0000/x' }],
   ] as [string, unknown][])('declines %s', (_what, process) => {
     expect(nativePlan(base, process)).toBeNull();
   });
