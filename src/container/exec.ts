@@ -81,7 +81,7 @@ function execProcess(record: ExecRecord, opts: ExecOptions): Process {
     candidate = opts.process ?? readProcessFile(opts.processFile!);
     what = opts.processFile ? `process file ${opts.processFile}` : 'process';
   } else {
-    if (!opts.args.length) throw new RuntsError('exec needs a command to run (runts exec ID COMMAND [ARGS...]) or --process FILE');
+    if (!opts.args?.length) throw new RuntsError('exec needs a command to run (runts exec ID COMMAND [ARGS...]) or --process FILE');
     try {
       candidate = processFromFlags(record.process, opts);
     } catch (e) {

@@ -39,7 +39,7 @@ export interface ExecRecord {
 /** The command-line side of `runts exec` (runc's flags). */
 export interface ExecFlags {
   /** Positional command and arguments (ignored with --process, as runc does). */
-  args: string[];
+  args?: string[];
   cwd?: string;
   env?: string[];
   /** --user uid[:gid]. */
@@ -66,7 +66,7 @@ function parseId(text: string, what: string): number {
  */
 export function processFromFlags(base: Process, flags: ExecFlags): Process {
   const p: Process = structuredClone(base);
-  p.args = [...flags.args];
+  p.args = [...(flags.args ?? [])];
   if (flags.cwd) p.cwd = flags.cwd;
   if (flags.apparmor) p.apparmorProfile = flags.apparmor;
   if (flags.processLabel) p.selinuxLabel = flags.processLabel;
