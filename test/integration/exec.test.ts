@@ -185,11 +185,12 @@ describe.skipIf(!isRoot)('exec', () => {
     // The shell's own fds, by a glob (no child in between; the glob's own
     // directory fd is the last one listed), then what fd 3 is.
     const script = 'cd /proc/$$/fd && echo * && (readlink 3 || echo none)';
-    const execWith = (preserve: string) =>
+    const execWith = (preserve: string, sh = script, env: NodeJS.ProcessEnv = {}) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         // fds 3 and 4 are open in the caller.
-        const child = spawn(RUNTS, ['--root', ROOT, 'exec', '--preserve-fds', preserve, id, 'sh', '-c', script], {
+        const child = spawn(RUNTS, ['--root', ROOT, 'exec', '--preserve-fds', preserve, id, 'sh', '-c', sh], {
           stdio: ['ignore', 'pipe', 'pipe', extra, extra2],
+          env: { ...process.env, ...env },
         });
         let out = '';
         let err = '';
@@ -200,6 +201,9 @@ describe.skipIf(!isRoot)('exec', () => {
     try {
       expect(await execWith('1')).toEqual({ code: 0, out: '0 1 2 3 4\n/dev/null\n', err: '' });
       expect(await execWith('0')).toEqual({ code: 0, out: '0 1 2 3\nnone\n', err: '' });
+      // Socket activation: LISTEN_FDS fds after the preserved ones, as runc passes them.
+      const listen = await execWith('1', 'echo $LISTEN_FDS $LISTEN_PID; cd /proc/$$/fd && echo *', { LISTEN_FDS: '1' });
+      expect(listen).toEqual({ code: 0, out: '1 1\n0 1 2 3 4 5\n', err: '' });
     } finally {
       closeSync(extra);
       closeSync(extra2);
