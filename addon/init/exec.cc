@@ -78,6 +78,24 @@ bool applyExecCpuAffinity(const Process& p, Failure& f) {
                  errno == EINVAL ? "none of the CPUs is in the container's cpuset" : "");
 }
 
+// The container process's root (/proc/<pid>/root), opened with its
+// namespaces. setns(CLONE_NEWNS) puts the joining process at the mount
+// namespace's root, which is the container's root only where the container
+// pivoted from the namespace's own root: not after --no-pivot's chroot, nor
+// when the runtime itself runs in a chroot. The exec'd process takes the
+// container process's root instead, as it takes its namespaces.
+int gContainerRoot = -1;
+
+// fchdir + chroot(".") into the container process's root, before the cwd.
+bool enterContainerRoot(Failure& f) {
+  if (gContainerRoot < 0) return true;
+  if (fchdir(gContainerRoot) < 0) return sysFail(f, "enter the container's root (fchdir)");
+  if (chroot(".") < 0) return sysFail(f, "enter the container's root (chroot)");
+  close(gContainerRoot);
+  gContainerRoot = -1;
+  return true;
+}
+
 bool joinsUserNs(const Plan& plan) {
   for (const auto& j : plan.joins)
     if (j.flag == CLONE_NEWUSER) return true;
@@ -96,6 +114,9 @@ bool openExecNamespaces(Plan& plan, Failure& f) {
     errno = ESRCH;
     return sysFail(f, "open the container's namespaces", dir, "the container's process has exited");
   }
+  // Kept until the exec stage has entered it (close-on-exec).
+  gContainerRoot = openat(procDir.fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (gContainerRoot < 0) return sysFail(f, "open the container's root", dir + "/root");
   const std::string prefix = dir + "/ns/";
   std::vector<NamespaceJoin> kept;
   for (const auto& j : plan.joins) {
@@ -128,6 +149,8 @@ bool openExecNamespaces(Plan& plan, Failure& f) {
     sysFail(f, "setsid");
     failAndExit(sync, f);
   }
+  // Before anything that resolves a path (the console's /dev/ptmx, the cwd).
+  if (!enterContainerRoot(f)) failAndExit(sync, f);
   const bool ownUserNs = joinsUserNs(plan);
   if (!applyMemoryPolicy(plan, f) || !applyExecCpuAffinity(p, f) || !applyScheduler(p, ownUserNs, f) ||
       !applyIoPriority(p, ownUserNs, f) || !applyOomScoreAdj(p, f))

@@ -97,6 +97,16 @@ describe.skipIf(!isRoot)('exec', () => {
     expect(runts(['exec', id, 'cat', '/proc/1/cmdline']).stdout).toBe('sleep\u0000600\u0000');
   });
 
+  it('enters the container process\'s root, with --no-pivot too (MS_MOVE + chroot)', () => {
+    for (const noPivot of [false, true]) {
+      const id = sb.id('exec');
+      const bundle = sb.bundle(id, ['sleep', '600']);
+      writeFileSync(path.join(bundle, 'rootfs', 'exec-root-marker'), `${id}\n`);
+      expect(runts(['run', '-d', ...(noPivot ? ['--no-pivot'] : []), '-b', bundle, id]).code).toBe(0);
+      expect(runts(['exec', '--cwd', '/etc', id, 'sh', '-c', 'cat /exec-root-marker; pwd; cat ../exec-root-marker'])).toMatchObject({ code: 0, stdout: `${id}\n/etc\n${id}\n` });
+    }
+  });
+
   it('exit codes: 0, the program\'s, 127, 126, 128+signal', () => {
     const { id } = running();
     expect(runts(['exec', id, 'true']).code).toBe(0);
