@@ -29,7 +29,7 @@
   "targets": [
     {
       "target_name": "runts_native",
-      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/events-binding.cc", "addon/node/hooks-binding.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/common/exec-plan.cc", "addon/init/plan.cc", "addon/node/bpf.cc", "addon/node/events-binding.cc", "addon/node/hooks-binding.cc", "addon/node/launch.cc", "addon/node/module.cc", "addon/node/seccomp.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       # libseccomp compiles linux.seccomp at create time; runts-init only
       # loads the exported program and does not link it.
@@ -47,6 +47,7 @@
         "addon/init/cgroup-mounts.cc",
         "addon/init/console.cc",
         "addon/init/copyup.cc",
+        "addon/init/exec.cc",
         "addon/init/hooks.cc",
         "addon/init/loopback.cc",
         "addon/init/lsm.cc",
@@ -65,7 +66,11 @@
     {
       "target_name": "runts",
       "type": "executable",
-      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/launcher/main.cc", "addon/launcher/ps-exec.cc"],
+      # exec (the engines' form) runs here too: the native planner, and the
+      # addon's own launch (whose seccomp agent hand-off links libseccomp).
+      "sources": ["<@(common_sources)", "<@(events_sources)", "addon/common/exec-plan.cc", "addon/launcher/exec-native.cc", "addon/launcher/main.cc", "addon/launcher/ps-exec.cc", "addon/node/launch.cc", "addon/node/seccomp.cc"],
+      "cflags": ["<!@(pkg-config --cflags libseccomp)"],
+      "libraries": ["-l:libseccomp.a"],
       "defines": ["RUNTS_NODE_PATH=\"<!(node -p process.execPath)\""],
       "cflags_cc": ["<@(native_cflags)", "-O2", "-ffunction-sections", "-fdata-sections"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

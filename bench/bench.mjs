@@ -11,8 +11,9 @@
 //   create the create verb alone, and the CPU of the create command (with
 //          the processes it waited for; the container's process is not in it)
 //   memory PSS of a created, not yet started container (its waiting process)
-//   verbs  pause+resume, update --memory 64m, events --stats, ps --format json
-//          of one running container (`sleep 1000`) per runtime
+//   verbs  pause+resume, update --memory 64m, events --stats, ps --format json,
+//          exec of /bin/true (--detach, and attached) in one running
+//          container (`sleep 1000`) per runtime
 //   par100 100 creates spawned at once (as an engine's process pool would),
 //          then 100 deletes at once: wall time of each batch, and the CPU
 //          per create of the create batch
@@ -54,6 +55,9 @@ const sleepBundle = path.join(work, 'sleep-bundle');
 execFileSync(path.join(root, 'scripts/make-bundle.sh'), [sleepBundle, 'sleep', '1000'], { stdio: ['ignore', 'ignore', 'inherit'] });
 const sleepConfig = path.join(sleepBundle, 'config.json');
 writeFileSync(sleepConfig, JSON.stringify({ ...JSON.parse(readFileSync(sleepConfig, 'utf8')), ociVersion: '1.0.2-dev' }, null, 2));
+// The process of the exec rows: /bin/true, as engines describe it.
+const execProcess = path.join(work, 'exec-process.json');
+writeFileSync(execProcess, JSON.stringify({ cwd: '/', args: ['/bin/true'], env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin'], user: { uid: 0, gid: 0 } }));
 // Plain environment for every runtime; runts is also measured with this
 // machine's NODE_EXTRA_CA_CERTS, which it must not pay for.
 const baseEnv = { ...process.env };
@@ -174,6 +178,11 @@ const VERBS = {
   update: (id) => [['update', '--memory', '64m', id]],
   events: (id) => [['events', '--stats', id]],
   ps: (id) => [['ps', '--format', 'json', id]],
+  // A new process in the running container: started and left (--detach),
+  // or waited for (its exit code is the command's).
+  // Engines pass the process as a file (--process), as here.
+  execDetached: (id) => [['exec', '--process', execProcess, '--detach', id]],
+  exec: (id) => [['exec', '--process', execProcess, id]],
 };
 for (const rt of available) {
   results[rt.name] = { cold: [], cycle: [], create: [], createCpu: [], state: [], pss: [], parCreate: [], parCreateCpu: [], parDelete: [] };
@@ -335,6 +344,8 @@ const rows = [
   ['update --memory 64m (ms)', 'update'],
   ['events --stats (ms)', 'events'],
   ['ps --format json (ms)', 'ps'],
+  ['exec --process (/bin/true) --detach (ms)', 'execDetached'],
+  ['exec --process (/bin/true), attached (ms)', 'exec'],
   [`${PAR} creates in parallel, wall (ms)`, 'parCreate'],
   [`  CPU per create in that batch (ms)`, 'parCreateCpu'],
   [`${PAR} deletes in parallel, wall (ms)`, 'parDelete'],

@@ -18,6 +18,8 @@ export type { DeleteOptions, KillOptions, RootOption } from './container/operati
 export { containerEvents as events, containerStats as stats, ContainerEventStream } from './container/events';
 export type { ContainerEvent, ContainerStats, EventsOptions, EventStreamOptions } from './container/events';
 export { runContainer as run } from './container/run';
+export { execContainer as exec } from './container/exec';
+export type { ExecOptions, ExecResult } from './container/exec';
 export { updateContainer as update, updateContainer } from './container/update';
 export type { UpdateOptions, UpdateResult } from './container/update';
 export type { LinuxResources } from './cgroups/resources';

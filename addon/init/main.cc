@@ -36,6 +36,7 @@
 #include "console.h"
 #include "hooks.h"
 #include "loopback.h"
+#include "exec.h"
 #include "lsm.h"
 #include "plan.h"
 #include "process.h"
@@ -206,6 +207,7 @@ bool createNamespaces(const Plan& plan, Failure& f) {
     runts::sysFail(f, "clone the container process");
     failAndExit(fds.sync, f);
   }
+  if (pid == 0 && plan.exec.set) runts::init::execStage(plan, fds.sync, fds.console, fds.proc);
   if (pid == 0) containerStage(plan, fds);
   runts::json::Value msg = runts::json::Value::makeObject();
   msg.set("type", runts::json::Value::makeString("pid"));
@@ -426,5 +428,7 @@ int main(int argc, char** argv) {
   std::string().swap(text);
   doc = runts::json::Value();
   malloc_trim(0);
+  // exec: the container's namespaces, opened after checking its process.
+  if (plan.exec.set && !runts::init::openExecNamespaces(plan, f)) failAndExit(fds.sync, f);
   parentSideStage(plan, fds);
 }

@@ -355,6 +355,17 @@ bool readHooks(ObjectReader& parent, Hooks& out, Failure& f) {
          r.finish();
 }
 
+bool readExec(ObjectReader& parent, ExecTarget& out, Failure& f) {
+  const Value* v = nullptr;
+  if (!parent.object("exec", v, true)) return false;
+  if (!v) return true;
+  ObjectReader r(*v, kWhat, "exec", f);
+  out.set = true;
+  if (!r.integer("pid", out.pid) || !r.u64String("startTime", out.startTime) || !r.finish()) return false;
+  if (out.pid <= 0) return plainFail(f, "launch plan: exec.pid must be a process id");
+  return true;
+}
+
 }  // namespace
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
@@ -391,7 +402,7 @@ bool parsePlan(const json::Value& doc, Plan& plan, Failure& f) {
          r.nullableStr("domainname", plan.hasDomainname, plan.domainname) &&
          r.boolean("forceSafeWalk", plan.forceSafeWalk) && r.object("process", process) &&
          readProcess(*process, "process", plan.process, f) && readSeccomp(r, plan.seccomp, f) && readPersonality(r, plan.personality, f) &&
-         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && readHooks(r, plan.hooks, f) && r.finish();
+         readMemoryPolicy(r, plan.memoryPolicy, f) && readMountLabel(r, plan.mountLabel, f) && readHooks(r, plan.hooks, f) && readExec(r, plan.exec, f) && r.finish();
 }
 
 }  // namespace runts::init

@@ -186,6 +186,15 @@ struct Hooks {
   std::vector<HookCommand> startContainer;
 };
 
+// exec: the container whose namespaces are joined (plan.exec). Its
+// /proc/<pid> is opened and its start time checked before any of the joins'
+// /proc/<pid>/ns/* paths is opened through it (exec.h).
+struct ExecTarget {
+  bool set = false;
+  pid_t pid = 0;
+  uint64_t startTime = 0;
+};
+
 struct Plan {
   std::string id;
   int cloneFlags = 0;  // namespaces to create
@@ -212,6 +221,7 @@ struct Plan {
   Process process;
   Seccomp seccomp;
   Hooks hooks;
+  ExecTarget exec;
 };
 
 bool parsePlan(const json::Value& doc, Plan& plan, Failure& f);

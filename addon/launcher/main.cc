@@ -29,6 +29,7 @@
 #include "../common/json.h"
 #include "../common/ps-table.h"
 #include "../common/verbs.h"
+#include "exec-native.h"
 #include "ps-exec.h"
 
 #ifndef RUNTS_NODE_PATH
@@ -330,7 +331,8 @@ void warmCgroupMigration(int argc, char** argv) {
       i++;
     else if (a[0] != '-') verb = a;
   }
-  if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0)) return;
+  // exec moves its runts-init into the container's cgroups the same way.
+  if (!verb || (strcmp(verb, "create") != 0 && strcmp(verb, "run") != 0 && strcmp(verb, "exec") != 0)) return;
   // This process becomes Node: the helper stops as soon as it is gone.
   pid_t runtime = getpid();
   pid_t first = fork();
@@ -427,6 +429,36 @@ int execNode(int argc, char** argv) {
   return 127;
 }
 
+// `exec` in the engines' form, natively (exec-native.h). False: Node runs it.
+bool tryNativeExec(int argc, char** argv, int& rc) {
+  Globals g;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    if (takeValue(argc, argv, i, "--root", g.root) || takeValue(argc, argv, i, "--log", g.log) ||
+        takeValue(argc, argv, i, "--log-format", g.logFormat))
+      continue;
+    return false;
+  }
+  if (i >= argc || strcmp(argv[i], "exec") != 0 || g.root.empty() || (g.logFormat != "text" && g.logFormat != "json") ||
+      geteuid() != 0)
+    return false;
+  runts::launcher::ExecCommand cmd;
+  if (!runts::launcher::parseExecArgs(argc, argv, i + 1, cmd)) return false;
+  // The launch code reads which fds are the caller's from here, as under
+  // Node: of 3 .. 3+N-1 only those pass, never one the launcher opened.
+  static std::string callerFds = callerFdsEntry();
+  putenv(callerFds.data());
+  cmd.root = g.root;
+  const char* build = getenv("RUNTS_BUILD_DIR");
+  cmd.buildDir = build && *build ? build : packageDir() + "/build/Release";
+  runts::Failure f;
+  rc = runts::launcher::runExec(cmd, f);
+  if (rc == runts::kNeedsNode) return false;
+  // Attached, rc may be the process's own exit code: no failure then.
+  if (rc != 0 && !f.message().empty()) reportError(g, f.message());
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -438,6 +470,7 @@ int main(int argc, char** argv) {
     int rc = runNative(cmd);
     if (rc != runts::kNeedsNode) return rc;
   }
+  if (int rc = 0; nativeAllowed && tryNativeExec(argc, argv, rc)) return rc;
   warmCgroupMigration(argc, argv);
   return execNode(argc, argv);
 }

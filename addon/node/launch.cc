@@ -1,6 +1,7 @@
 #include "launch.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -380,6 +381,13 @@ bool launch(const LaunchRequest& req, LaunchResult& out, Failure& f) {
   report.reset();
   clock.mark("runts-init started");
 
+  if (!req.initialCpuAffinity.empty() &&
+      sched_setaffinity(s.stagePid, req.initialCpuAffinity.size() * sizeof(uint64_t),
+                        reinterpret_cast<const cpu_set_t*>(req.initialCpuAffinity.data())) < 0) {
+    sysFail(f, "set CPU affinity to process.execCPUAffinity.initial (sched_setaffinity)");
+    dropFifo();
+    return false;
+  }
   // Cgroups first: the init joins them before it creates a cgroup namespace
   // or does anything that uses resources.
   std::string pidText = std::to_string(s.stagePid);

@@ -41,6 +41,9 @@ struct LaunchRequest {
   // A second fifo, created like execFifo, on which the init reports a
   // failure after `start` (a startContainer hook, execve); "" for none.
   std::string startFifo;
+  // exec: process.execCPUAffinity.initial, set on runts-init before it is
+  // moved into the container's cgroups (64-bit mask words, lowest first).
+  std::vector<uint64_t> initialCpuAffinity;
 };
 
 struct LaunchResult {

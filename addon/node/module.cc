@@ -15,6 +15,7 @@
 #include "../common/cgroup-list.h"
 #include "../common/cgroupfs.h"
 #include "../common/container.h"
+#include "../common/exec-plan.h"
 #include "../common/json.h"
 #include "../common/proc.h"
 #include "../common/ps-table.h"
@@ -115,6 +116,11 @@ Napi::Value Launch(const Napi::CallbackInfo& info) {
   if (o.Get("cgroupProcsFiles").IsArray()) {
     Napi::Array a = o.Get("cgroupProcsFiles").As<Napi::Array>();
     for (uint32_t i = 0; i < a.Length(); i++) req.cgroupProcsFiles.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  }
+  if (o.Get("initialCpuAffinity").IsArray()) {
+    Napi::Array a = o.Get("initialCpuAffinity").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++)
+      req.initialCpuAffinity.push_back(strtoull(a.Get(i).ToString().Utf8Value().c_str(), nullptr, 10));
   }
   runts::node::LaunchResult res;
   Failure f;
@@ -506,7 +512,51 @@ Napi::Value BpfDetachDeviceProgram(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// exec: the container as the record and /proc say it is now, with the
+// record's cgroup directories confined to the host's cgroup mounts, as kill
+// and delete take them.
+Napi::Value ExecTarget(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 2)) return throwType(env, "execTarget(root, id)");
+  std::string id = info[1].As<Napi::String>().Utf8Value();
+  runts::ContainerRecord rec;
+  Failure f;
+  if (!runts::validateContainerId(id, f) || !runts::loadRecord(verbOptions(info).root, id, rec, f, true))
+    return throwFailure(env, f);
+  if (rec.storedStatus.empty()) {
+    runts::plainFail(f, "container \"" + id + "\" has no state yet: it is being created, or its create was interrupted");
+    return throwFailure(env, f);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("status", Napi::String::New(env, runts::statusName(runts::liveStatus(rec))));
+  out.Set("pid", Napi::Number::New(env, rec.pid));
+  out.Set("startTime", Napi::String::New(env, std::to_string(rec.pidStartTime)));
+  out.Set("stateDir", Napi::String::New(env, rec.stateDir));
+  Napi::Array dirs = Napi::Array::New(env, rec.cgroups.size());
+  for (size_t i = 0; i < rec.cgroups.size(); i++) dirs.Set(i, Napi::String::New(env, rec.cgroups[i].path));
+  out.Set("cgroupDirs", dirs);
+  return out;
+}
+
+// The launcher's exec planner (addon/common/exec-plan.h), for the test that
+// compares its plans with the TypeScript planner's: the plan JSON, or null
+// when it declines (the command then goes to Node).
+Napi::Value NativeExecPlan(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!checkStrings(info, 3) || info.Length() < 7 || !info[3].IsNumber() || !info[4].IsString() || !info[5].IsNumber())
+    return throwType(env, "nativeExecPlan(id, record, process, pid, startTime, preserveFds, listenFds)");
+  runts::NativeExecPlan out;
+  std::string listen = info[6].IsString() ? info[6].As<Napi::String>().Utf8Value() : "";
+  bool ok = runts::planNativeExec(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(),
+                                  info[2].As<Napi::String>().Utf8Value(), info[3].As<Napi::Number>().Int32Value(),
+                                  strtoull(info[4].As<Napi::String>().Utf8Value().c_str(), nullptr, 10),
+                                  info[5].As<Napi::Number>().Int32Value(), info[6].IsString() ? listen.c_str() : nullptr, out);
+  return ok ? Napi::String::New(env, out.planJson) : env.Null();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("nativeExecPlan", Napi::Function::New(env, NativeExecPlan));
+  exports.Set("execTarget", Napi::Function::New(env, ExecTarget));
   exports.Set("launch", Napi::Function::New(env, Launch));
   exports.Set("commitLaunch", Napi::Function::New(env, CommitLaunch));
   exports.Set("abortLaunch", Napi::Function::New(env, AbortLaunch));

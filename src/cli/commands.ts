@@ -19,6 +19,7 @@ import {
 } from '../container/operations';
 import { psTable } from '../container/ps';
 import { runContainer } from '../container/run';
+import { execContainer } from '../container/exec';
 import { RuntsError } from '../errors';
 import { features } from '../features';
 import { nativeSeccompHost } from '../seccomp/native';
@@ -27,7 +28,7 @@ import { writeStdout } from '../output';
 import type { ParsedCommand, Verb } from './grammar';
 import { runUpdate } from './update-flags';
 
-const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'pause', 'resume', 'update']);
+const NEEDS_ROOT: ReadonlySet<Verb> = new Set(['create', 'run', 'start', 'kill', 'delete', 'pause', 'resume', 'update', 'exec']);
 
 function checkGlobals(cmd: ParsedCommand): void {
   const g = cmd.globals;
@@ -60,6 +61,36 @@ function bool(cmd: ParsedCommand, name: string): boolean {
 
 function id(cmd: ParsedCommand): string {
   return cmd.positionals['container-id'] ?? '';
+}
+
+function strs(cmd: ParsedCommand, name: string): string[] | undefined {
+  const v = cmd.options[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : undefined;
+}
+
+function execOptions(cmd: ParsedCommand, logger: Logger) {
+  const nnp = cmd.options['no-new-privs'];
+  return {
+    id: id(cmd),
+    root: cmd.globals.root,
+    args: cmd.rest ?? [],
+    processFile: str(cmd, 'process'),
+    detach: bool(cmd, 'detach'),
+    pidFile: str(cmd, 'pid-file'),
+    tty: bool(cmd, 'tty'),
+    consoleSocket: str(cmd, 'console-socket'),
+    cwd: str(cmd, 'cwd'),
+    env: strs(cmd, 'env'),
+    user: str(cmd, 'user'),
+    additionalGids: strs(cmd, 'additional-gids'),
+    caps: strs(cmd, 'cap'),
+    noNewPrivs: typeof nnp === 'boolean' ? nnp : undefined,
+    preserveFds: Number(cmd.options['preserve-fds'] ?? 0),
+    processLabel: str(cmd, 'process-label'),
+    apparmor: str(cmd, 'apparmor'),
+    ignorePaused: bool(cmd, 'ignore-paused'),
+    logger,
+  };
 }
 
 function createOptions(cmd: ParsedCommand, logger: Logger) {
@@ -141,6 +172,10 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
     case 'spec':
       writeSpec(cmd);
       return 0;
+    case 'exec': {
+      const result = await execContainer(execOptions(cmd, logger));
+      return result.exitCode ?? 0;
+    }
     case 'update':
       await runUpdate(id(cmd), cmd.options, cmd.globals.root, logger);
       return 0;

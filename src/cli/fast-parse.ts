@@ -39,6 +39,7 @@ function readValue(spec: OptionSpec, inline: string | undefined, next: string | 
   // "-" is a value (update --resources - reads stdin), not an option.
   if (text === undefined || (inline === undefined && text.startsWith('-') && text !== '-')) return undefined;
   const used = inline === undefined ? 1 : 0;
+  if (spec.type === 'strings') return { value: [text], used };
   if (spec.type === 'number') {
     if (!/^\d+$/.test(text)) return undefined;
     return { value: Number(text), used };
@@ -94,7 +95,9 @@ export function parseFast(argv: readonly string[]): ParsedCommand | undefined {
     if (!found) return undefined;
     const v = readValue(found.spec, found.inline, argv[i + 1]);
     if (!v) return undefined;
-    if (local) options[found.spec.name] = v.value;
+    const prior = options[found.spec.name];
+    if (local && Array.isArray(v.value) && Array.isArray(prior)) options[found.spec.name] = [...prior, ...v.value];
+    else if (local) options[found.spec.name] = v.value;
     else setGlobal(globals, found.spec.name, v.value);
     i += v.used;
   }

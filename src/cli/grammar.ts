@@ -4,13 +4,14 @@
 // takes only well-formed command lines, so that create and run do not pay
 // for loading yargs. Option names and meanings follow runc's.
 
-export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps' | 'events' | 'update';
-export type OptionValue = string | number | boolean;
+export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps' | 'events' | 'update' | 'exec';
+export type OptionValue = string | number | boolean | string[];
 
 export interface OptionSpec {
   name: string;
   alias?: string;
-  type: 'string' | 'boolean' | 'number';
+  /** strings: a string option that may be repeated (exec --env A --env B); its value is the list. */
+  type: 'string' | 'boolean' | 'number' | 'strings';
   describe: string;
   default?: OptionValue;
   choices?: readonly string[];
@@ -106,6 +107,25 @@ export const UPDATE_OPTIONS: readonly OptionSpec[] = [
 
 const ID: PositionalSpec = { name: 'container-id', describe: 'the container id', required: true };
 
+/** runc exec's flags (src/container/exec.ts). */
+const EXEC_OPTIONS: readonly OptionSpec[] = [
+  { name: 'process', alias: 'p', type: 'string', describe: 'a file with the process to run (a runtime-spec process object); the flags that shape a process are then ignored' },
+  { name: 'detach', alias: 'd', type: 'boolean', default: false, describe: 'return once the process has started' },
+  { name: 'pid-file', type: 'string', describe: 'write the process id to this file' },
+  { name: 'tty', alias: 't', type: 'boolean', default: false, describe: 'allocate a pseudo-TTY' },
+  { name: 'console-socket', type: 'string', describe: 'AF_UNIX socket that receives the pty master (with --tty --detach)' },
+  { name: 'cwd', type: 'string', describe: 'the working directory in the container' },
+  { name: 'env', alias: 'e', type: 'strings', describe: 'set an environment variable (KEY=value; repeatable)' },
+  { name: 'user', alias: 'u', type: 'string', describe: 'uid[:gid] to run as' },
+  { name: 'additional-gids', alias: 'g', type: 'strings', describe: 'an additional gid (repeatable)' },
+  { name: 'cap', alias: 'c', type: 'strings', describe: 'add a capability to the bounding, effective and permitted sets (repeatable)' },
+  { name: 'no-new-privs', type: 'boolean', describe: 'set no_new_privs for the process' },
+  { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the process' },
+  { name: 'process-label', type: 'string', describe: 'the SELinux label of the process' },
+  { name: 'apparmor', type: 'string', describe: 'the AppArmor profile of the process' },
+  { name: 'ignore-paused', type: 'boolean', default: false, describe: 'exec even if the container is paused' },
+];
+
 export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   create: {
     name: 'create',
@@ -177,6 +197,14 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
       { name: 'stats', type: 'boolean', default: false, describe: "print the container's stats once, then exit" },
       { name: 'interval', type: 'string', default: '5s', describe: 'time between stats, a Go duration (5s, 100ms, 1m30s)' },
     ],
+  },
+  exec: {
+    name: 'exec',
+    describe: 'run a new process in a created or running container',
+    positionals: [ID],
+    options: EXEC_OPTIONS,
+    rest: { name: 'command', describe: 'the command and its arguments (unless --process is given)', required: false },
+    epilog: 'Options go before the container id; what follows it is the command, e.g. `runts exec -t c1 sh -l`.',
   },
   update: {
     name: 'update',

@@ -31,7 +31,8 @@ export function versionText(): string {
 
 function addOption(y: Argv, o: OptionSpec, global: boolean): Argv {
   return y.option(o.name, {
-    type: o.type,
+    // A repeatable string: one value per occurrence (exec --env).
+    ...(o.type === 'strings' ? { type: 'string', array: true, nargs: 1 } : { type: o.type }),
     describe: o.describe,
     global,
     ...(o.alias ? { alias: o.alias } : {}),
@@ -61,7 +62,7 @@ function build(): Argv {
     .help('help')
     .alias('help', 'h')
     .strict()
-    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, list, spec, features, pause, resume, ps, events, update')
+    .demandCommand(1, 'a command is required: one of create, start, state, kill, delete, run, exec, list, spec, features, pause, resume, ps, events, update')
     .recommendCommands()
     .wrap(100);
   for (const o of GLOBAL_OPTIONS) y = addOption(y, o, true);
@@ -93,7 +94,8 @@ function toCommand(argv: Record<string, unknown>): ParsedCommand {
   const positionals: Record<string, string | undefined> = {};
   for (const p of spec.positionals) positionals[p.name] = argv[p.name] === undefined ? undefined : String(argv[p.name]);
   const options: ParsedCommand['options'] = {};
-  for (const o of spec.options) options[o.name] = argv[o.name] as ParsedCommand['options'][string];
+  // A repeatable option's list is under its alias too when the alias was used.
+  for (const o of spec.options) options[o.name] = (o.type === 'strings' && o.alias && Array.isArray(argv[o.alias]) ? argv[o.alias] : argv[o.name]) as ParsedCommand['options'][string];
   // What follows "--" is left in argv._ after the verb.
   const rest = spec.rest ? [...((argv[spec.rest.name] as unknown[] | undefined) ?? []), ...(argv._ as unknown[]).slice(1)].map(String) : undefined;
   return { verb, globals, positionals, options, ...(rest ? { rest } : {}) };

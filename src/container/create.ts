@@ -30,6 +30,7 @@ import { buildPlan } from '../plan/build';
 import { capabilityName } from '../plan/capabilities';
 import { realHost, type HostProbe } from '../plan/host';
 import type { LaunchPlan } from '../plan/types';
+import { execRecordOf, writeExecRecord } from '../plan/exec-record';
 import { nativeSeccompCompiler } from '../seccomp/native';
 import { SPEC_VERSION } from '../config/version';
 import type { CgroupList, StateRecord } from '../state/record';
@@ -334,6 +335,8 @@ export async function createContainer(opts: CreateOptions, internals: CreateInte
     // Before any cgroup exists, both say where they will be.
     writeRecords(dir, record);
     if (record.runts.needsNodeFor.length) writeHooks(dir, p, opts.id);
+    // What `runts exec` needs later, from this very validated config.
+    writeExecRecord(dir, execRecordOf(p.config, p.plan, p, p.bundle));
     testPoint('recorded');
     cgroups = createCgroups(p.placement);
     // cgroup.kill (Linux 5.14+) appears with the container's cgroup.

@@ -24,9 +24,9 @@ export interface RunResult {
   exitCode?: number;
 }
 
-const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT'];
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT'];
 
-function forwardSignals(pid: number, startTime: string): () => void {
+export function forwardSignals(pid: number, startTime: string): () => void {
   const handlers = FORWARDED_SIGNALS.map((sig) => {
     const handler = () => {
       native().signalProcess(pid, startTime, signalNumbers()[sig]);
@@ -53,7 +53,7 @@ function writeFully(fd: number, data: Buffer): void {
 }
 
 /** Copies between this terminal and the container's pty; returns a function that waits for the output and restores the terminal. */
-function attachTerminal(masterFd: number): () => Promise<void> {
+export function attachTerminal(masterFd: number): () => Promise<void> {
   const stdin = process.stdin;
   const rawTty = stdin.isTTY === true;
   if (rawTty) stdin.setRawMode(true);

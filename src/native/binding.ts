@@ -22,6 +22,18 @@ export interface LaunchRequest {
   seccompState?: string;
   /** A fifo on which the init reports a failure after `start` (startContainer hooks): see docs/hooks.md. */
   startFifo?: string;
+  /** exec: process.execCPUAffinity.initial, set before runts-init joins the cgroups (64-bit words, decimal). */
+  initialCpuAffinity?: string[];
+}
+
+/** exec: the container as its record and /proc say it is now (cgroup dirs confined to the host's mounts). */
+export interface ExecTarget {
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  pid: number;
+  /** The recorded start time of the container process (decimal). */
+  startTime: string;
+  stateDir: string;
+  cgroupDirs: string[];
 }
 
 /**
@@ -95,6 +107,9 @@ export interface NativeAddon {
   runHook(hook: NativeHook, stdin: string): NativeHookOutcome;
   /** Waits until the init closes start.fifo (the read end fd); returns what it wrote ("" once it reached execve). */
   waitStartReport(fd: number): string;
+  execTarget(root: string, id: string): ExecTarget;
+  /** The launcher's exec planner (tests): the plan JSON, or null when it leaves the exec to Node. */
+  nativeExecPlan(id: string, record: string, process: string, pid: number, startTime: string, preserveFds: number, listenFds: string | null): string | null;
   commitLaunch(syncFd: number): void;
   abortLaunch(syncFd: number, pid: number, startTime: string): void;
   state(root: string, id: string): string;

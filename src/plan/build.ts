@@ -303,6 +303,7 @@ export function buildPlan(config: OciConfig, ctx: PlanContext): { plan: LaunchPl
     process: planProcess(config.process ?? { cwd: '/' }, ctx),
     seccomp: seccomp.plan,
     hooks: planHooks(resolveHooks(config, ctx.env ?? {})),
+    exec: null,
   };
   const userNs = ns.created.has('user');
   return {

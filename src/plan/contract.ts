@@ -92,6 +92,7 @@ export const LAUNCH_PLAN = object({
   mountLabel: nullable(object({ label: str, xattrDestinations: array(str) })),
   seccomp: nullable(object({ program: str, flags: int, notify: bool, beforeCredentials: bool })),
   hooks: nullable(object({ stops: array(str), createContainer: array(hook), startContainer: array(hook) })),
+  exec: nullable(object({ pid: int, startTime: uint64 })),
 });
 
 // Compile-time proof that src/plan/types.ts and this description agree.

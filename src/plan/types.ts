@@ -168,6 +168,16 @@ export interface PlanHooks {
   startContainer: PlanHook[];
 }
 
+/**
+ * exec: the running container whose namespaces the new process joins. The
+ * init opens /proc/<pid> and checks the start time before it opens any of
+ * the joins' /proc/<pid>/ns/* paths through it (src/plan/exec.ts).
+ */
+export interface PlanExec {
+  pid: number;
+  startTime: string;
+}
+
 export interface LaunchPlan {
   version: 1;
   id: string;
@@ -193,6 +203,8 @@ export interface LaunchPlan {
   process: PlanProcess;
   seccomp: PlanSeccomp | null;
   hooks: PlanHooks | null;
+  /** exec into a container (no rootfs, mounts or namespaces of its own); null for create. */
+  exec: PlanExec | null;
 }
 
 /** What the runtime (not the init) does for the launch. */

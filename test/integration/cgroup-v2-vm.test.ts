@@ -11,7 +11,7 @@ const onV2Already = existsSync('/sys/fs/cgroup/cgroup.controllers');
 
 describe.skipIf(!isRoot || onV2Already || process.env.RUNTS_SKIP_V2_VM === '1')('cgroup v2 (in a VM)', () => {
   it('passes the cgroup-v2 tests on a cgroup v2 kernel', () => {
-    const r = spawnSync(path.resolve('scripts/cgroup-v2-vm.sh'), ['NO_COLOR=1 node node_modules/vitest/vitest.mjs run --project cgroup-v2 --reporter verbose test/cgroup-v2/cgroup-v2.test.ts 2>&1'], {
+    const r = spawnSync(path.resolve('scripts/cgroup-v2-vm.sh'), ['NO_COLOR=1 node node_modules/vitest/vitest.mjs run --project cgroup-v2 --reporter verbose test/cgroup-v2/cgroup-v2.test.ts test/cgroup-v2/exec.test.ts 2>&1'], {
       encoding: 'utf8',
       timeout: 900_000,
     });

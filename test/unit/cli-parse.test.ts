@@ -46,6 +46,12 @@ const ACCEPTED = [
   ['run', '--keep', 'c1'],
   ['delete', '--regex', 'test-.*'],
   ['delete', '-r', '-f', '^c'],
+  ['exec', '--pid-file', '/b/exec_pid', '--process', '/b/p.json', '--detach', 'c1'],
+  ['exec', '--pid-file', '/b/exec_pid', '--process', '/b/p.json', '--detach', '--tty', '--console-socket', '/s.sock', 'c1'],
+  ['--root', '/r', '--log', '/l', '--log-format', 'json', 'exec', '--process', '/p', '--detach', '--pid-file', '/f', 'c1'],
+  ['exec', '-t', 'c1', 'sh'],
+  ['exec', '-e', 'A=1', '--env', 'B=2', 'c1', 'env'],
+  ['exec', '--no-new-privs', '-u', '1:2', '-g', '5', '--cap', 'CAP_KILL', 'c1', 'id'],
 ];
 
 // Command lines the fast parser leaves to yargs.
@@ -136,5 +142,18 @@ describe('yargs parser', () => {
     const out = await parseWithYargs(argv);
     expect(out).toMatchObject({ exitCode: 1 });
     expect((out as { error: string }).error).toMatch(message);
+  });
+});
+
+describe('fast parser: exec', () => {
+  it('takes the command after the id verbatim, options included, and repeated options as lists', () => {
+    expect(parseFast(['exec', 'c1', 'sh', '-c', 'echo -e x'])).toMatchObject({ verb: 'exec', positionals: { 'container-id': 'c1' }, rest: ['sh', '-c', 'echo -e x'] });
+    expect(parseFast(['exec', 'c1', '--', 'ls', '-l'])).toMatchObject({ rest: ['ls', '-l'] });
+    expect(parseFast(['exec', '-e', 'A=1', '-e', 'B=2', '--cap', 'CAP_KILL', '-g', '5', '-g', '6', 'c1', 'env'])).toMatchObject({
+      options: { env: ['A=1', 'B=2'], cap: ['CAP_KILL'], 'additional-gids': ['5', '6'] },
+    });
+    // --no-new-privs is unset unless given (runc's IsSet).
+    expect(parseFast(['exec', 'c1', 'true'])?.options['no-new-privs']).toBeUndefined();
+    expect(parseFast(['exec', '-e'])).toBeUndefined();
   });
 });

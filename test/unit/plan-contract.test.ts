@@ -65,6 +65,8 @@ function fullPlan(): Record<string, Json> {
   const cgroup = plan.mounts.find((m) => m.kind === 'cgroup1')!;
   cgroup.propagation = plan.mounts.find((m) => m.destination === '/data')!.propagation;
   plan.mounts = [cgroup, ...plan.mounts.filter((m) => m !== cgroup)];
+  // An exec plan's target (src/plan/exec.ts); create plans have none.
+  plan.exec = { pid: 1, startTime: '1' };
   return JSON.parse(JSON.stringify(plan)) as Record<string, Json>;
 }
 
