@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "capability-names.h"
 #include "json.h"
 
 namespace runts {
@@ -17,18 +18,9 @@ namespace {
 using json::Type;
 using json::Value;
 
-// capabilities(7) and getrlimit(2) numbers: src/plan/capabilities.ts and
-// src/plan/rlimits.ts hold the same tables (the comparison test checks the
+// getrlimit(2) numbers (capability-names.h has capabilities(7)'s):
+// src/plan/rlimits.ts holds the same table (the comparison test checks the
 // plans, masks included).
-const char* const kCaps[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-    "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
 const char* const kRlimits[] = {
     "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE", "RLIMIT_RSS",
     "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS", "RLIMIT_SIGPENDING",
@@ -155,7 +147,7 @@ bool readCaps(const Value* v, SimpleProcess& p) {
     if (!stringList(list, names)) return false;
     for (const auto& n : names) {
       // Unknown names are a warning on the TypeScript side.
-      int cap = indexOf(kCaps, n);
+      int cap = indexOf(kCapabilityNames, n);
       if (cap < 0) return false;
       p.caps[s] |= 1ULL << cap;
     }

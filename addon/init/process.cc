@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "../common/capability-names.h"
 #include "../common/fsutil.h"
 #include "procfs.h"
 
@@ -70,23 +71,13 @@ std::string capList(uint64_t caps) {
   return out;
 }
 
-// capabilities(7) names, for messages: the kernel ABI numbers them.
-const char* const kCapNames[] = {
-    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
-    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
-    "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
-    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
-};
 
 std::string capNames(uint64_t caps) {
   std::string out;
   for (int cap = 0; cap < 64; cap++) {
     if (!(caps & (1ULL << cap))) continue;
     if (!out.empty()) out += ", ";
-    out += cap < static_cast<int>(sizeof kCapNames / sizeof kCapNames[0]) ? kCapNames[cap] : "capability " + std::to_string(cap);
+    out += cap < runts::kCapabilityCount ? runts::kCapabilityNames[cap] : "capability " + std::to_string(cap);
   }
   return out;
 }

@@ -135,8 +135,11 @@ int runExec(const ExecCommand& cmd, Failure& f) {
       !readRegularFile(cmd.processFile, kMaxDocumentBytes, false, processText, ignored))
     return kNeedsNode;
   NativeExecPlan planned;
-  if (!planNativeExec(cmd.id, recordText, processText, rec.pid, rec.pidStartTime, cmd.preserveFds, getenv("LISTEN_FDS"),
-                      planned))
+  // As src/plan/process-core.ts (runc's activation.Files): LISTEN_FDS counts
+  // only when LISTEN_PID names this process.
+  const char* listenPid = getenv("LISTEN_PID");
+  const char* listenFds = listenPid && atol(listenPid) == static_cast<long>(getpid()) ? getenv("LISTEN_FDS") : nullptr;
+  if (!planNativeExec(cmd.id, recordText, processText, rec.pid, rec.pidStartTime, cmd.preserveFds, listenFds, planned))
     return kNeedsNode;
   // The terminal rules of src/container/exec.ts, only their allowed forms:
   // detached, a terminal goes with a console socket; attached, no terminal

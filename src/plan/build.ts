@@ -6,13 +6,12 @@ import path from 'node:path';
 import { planDeviceRules } from '../cgroups/devices';
 import type { CgroupPlacement } from '../cgroups/placement';
 import type { Device, IdMapping, Mount, NamespaceType, OciConfig, Process } from '../config/types';
-import { capabilityMask } from './capabilities';
 import type { HostProbe } from './host';
 import { labelMount, planMountLabel, planProcessLsm } from './lsm';
 import { isBindMount, MS, parseMountOptions, PROPAGATION_OPTIONS } from './mount-options';
 import { CLONE_FLAGS } from './namespaces';
 import { planCpuAffinity, planIoPriority, planMemoryPolicy, planPersonality, planScheduler } from './process-fields';
-import { RLIMITS, uint64String } from './rlimits';
+import { planProcessCore } from './process-core';
 import { isSysctlKeyError, parseSysctlKey } from './sysctl';
 import { mayCoverProcfs, needsPlainDirectory } from './proc-mounts';
 import { ConfigError } from '../errors';
@@ -23,7 +22,6 @@ import { planHooks, resolveHooks } from '../hooks/plan';
 import type {
   LaunchExtras,
   LaunchPlan,
-  PlanCapabilities,
   PlanDevice,
   PlanCgroupPart,
   PlanMount,
@@ -177,57 +175,10 @@ function planDevices(config: OciConfig, withDefaults: boolean): PlanDevice[] {
 // No process.capabilities means no capabilities, as with runc and crun: the
 // field is optional, and its absence must not leave the container's root
 // with everything the runtime holds.
-function planCapabilities(process: Process): PlanCapabilities {
-  const caps = process.capabilities ?? {};
-  const mask = (names: string[] | undefined) => capabilityMask(names).mask.toString();
-  return {
-    bounding: mask(caps.bounding),
-    effective: mask(caps.effective),
-    permitted: mask(caps.permitted),
-    inheritable: mask(caps.inheritable),
-    ambient: mask(caps.ambient),
-  };
-}
-
 function planProcess(process: Process, ctx: PlanContext): PlanProcess {
-  const env = [...(process.env ?? [])];
-  let preserveFds = ctx.preserveFds ?? 0;
-  // Socket activation: fds 3..3+LISTEN_FDS-1 go to the container, which
-  // sees itself as their recipient (LISTEN_PID=1), as with runc. Only when
-  // they are meant for the runtime: runc's activation.Files ignores
-  // LISTEN_FDS unless LISTEN_PID is its own pid (a LISTEN_FDS inherited by
-  // way of another process, conmon's say, is not an offer of fds).
-  const listenFds = Number(ctx.env?.LISTEN_FDS ?? '');
-  const forUs = ctx.env?.LISTEN_PID !== undefined && Number(ctx.env.LISTEN_PID) === (ctx.pid ?? globalThis.process.pid);
-  if (forUs && Number.isInteger(listenFds) && listenFds > 0) {
-    preserveFds += listenFds;
-    env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-  }
-  const pathEntry = [...env].reverse().find((e) => e.startsWith('PATH='));
-  const user = process.user ?? { uid: 0, gid: 0 };
-  const size = process.consoleSize;
   return {
-    args: process.args ?? [],
-    env,
-    cwd: process.cwd,
-    path: pathEntry ? pathEntry.slice(5) : '',
-    uid: user.uid ?? 0,
-    gid: user.gid ?? 0,
-    additionalGids: user.additionalGids ?? [],
-    setGroups: true,
-    umask: user.umask ?? null,
-    rlimits: (process.rlimits ?? []).map((r) => ({
-      name: r.type,
-      resource: own(RLIMITS, r.type) ?? -1,
-      soft: uint64String(r.soft),
-      hard: uint64String(r.hard),
-    })),
-    capabilities: planCapabilities(process),
-    noNewPrivileges: process.noNewPrivileges ?? false,
+    ...planProcessCore(process, ctx, { capabilities: process.capabilities, rlimits: process.rlimits }),
     oomScoreAdj: process.oomScoreAdj ?? null,
-    terminal: process.terminal ?? false,
-    consoleSize: process.terminal && size ? { rows: size.height, cols: size.width } : null,
-    preserveFds,
     newKeyring: !ctx.noNewKeyring,
     scheduler: planScheduler(process),
     ioPriority: planIoPriority(process),

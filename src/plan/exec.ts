@@ -7,12 +7,10 @@
 // <root>/<id>/exec.json (ExecRecord, src/plan/exec-record.ts), so that an exec
 // does not depend on a bundle that may have changed since.
 import type { NamespaceType, Process } from '../config/types';
-import { capabilityMask } from './capabilities';
+import { planProcessCore, type ActivationContext } from './process-core';
 import { planProcessLsm } from './lsm';
 import { CLONE_FLAGS, PROC_NS_NAMES } from './namespaces';
 import { planCpuAffinity, planIoPriority, planScheduler, type PlanMemoryPolicy, type PlanPersonality } from './process-fields';
-import { RLIMITS, uint64String } from './rlimits';
-import { own } from '../lookup';
 import type { LaunchPlan, PlanNamespaceJoin, PlanProcess, PlanSeccomp } from './types';
 
 /** What create saves for exec (<root>/<id>/exec.json). */
@@ -101,20 +99,13 @@ export interface ExecTargetProcess {
   startTime: string;
 }
 
-export interface ExecPlanContext {
-  preserveFds?: number;
-  /** The runtime's environment: LISTEN_FDS is passed on, as runc does for exec too. */
-  env?: NodeJS.ProcessEnv;
-}
+/** --preserve-fds and the runtime's environment: LISTEN_FDS is passed on as for create, as runc does for exec too. */
+export type ExecPlanContext = ActivationContext;
 
 /** The init's namespaces, user first (the others are joined with its privileges). */
 export function execJoins(namespaces: readonly NamespaceType[], pid: number): PlanNamespaceJoin[] {
   const joins = [...new Set(namespaces)].map((t) => ({ flag: CLONE_FLAGS[t], path: `/proc/${pid}/ns/${PROC_NS_NAMES[t]}` }));
   return joins.sort((a, b) => Number(b.flag === CLONE_FLAGS.user) - Number(a.flag === CLONE_FLAGS.user));
-}
-
-function mask(names: string[] | undefined): string {
-  return capabilityMask(names).mask.toString();
 }
 
 /**
@@ -125,47 +116,18 @@ function mask(names: string[] | undefined): string {
  */
 export function planExecProcess(record: ExecRecord, p: Process, ctx: ExecPlanContext): PlanProcess {
   const base = record.process;
-  const env = [...(p.env ?? [])];
-  let preserveFds = ctx.preserveFds ?? 0;
-  const listenFds = Number(ctx.env?.LISTEN_FDS ?? '');
-  if (Number.isInteger(listenFds) && listenFds > 0) {
-    preserveFds += listenFds;
-    env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-  }
-  const pathEntry = [...env].reverse().find((e) => e.startsWith('PATH='));
-  const user = p.user ?? { uid: 0, gid: 0 };
-  const caps = p.capabilities ?? base.capabilities ?? {};
-  const rlimits = p.rlimits?.length ? p.rlimits : (base.rlimits ?? []);
-  const size = p.consoleSize;
   const lsm = planProcessLsm({
     cwd: p.cwd,
     apparmorProfile: p.apparmorProfile || base.apparmorProfile,
     selinuxLabel: p.selinuxLabel || base.selinuxLabel,
   });
   return {
-    args: p.args ?? [],
-    env,
-    cwd: p.cwd,
-    path: pathEntry ? pathEntry.slice(5) : '',
-    uid: user.uid ?? 0,
-    gid: user.gid ?? 0,
-    additionalGids: user.additionalGids ?? [],
-    setGroups: true,
-    umask: user.umask ?? null,
-    rlimits: rlimits.map((r) => ({ name: r.type, resource: own(RLIMITS, r.type) ?? -1, soft: uint64String(r.soft), hard: uint64String(r.hard) })),
-    capabilities: {
-      bounding: mask(caps.bounding),
-      effective: mask(caps.effective),
-      permitted: mask(caps.permitted),
-      inheritable: mask(caps.inheritable),
-      ambient: mask(caps.ambient),
-    },
-    noNewPrivileges: p.noNewPrivileges ?? false,
+    ...planProcessCore(p, ctx, {
+      capabilities: p.capabilities ?? base.capabilities,
+      rlimits: p.rlimits?.length ? p.rlimits : base.rlimits,
+    }),
     // The container's value: runc sends config.oomScoreAdj for exec too.
     oomScoreAdj: base.oomScoreAdj ?? null,
-    terminal: p.terminal ?? false,
-    consoleSize: p.terminal && size ? { rows: size.height, cols: size.width } : null,
-    preserveFds,
     newKeyring: record.newKeyring,
     scheduler: planScheduler(p.scheduler ? p : base),
     ioPriority: planIoPriority(p.ioPriority ? p : base),

@@ -198,7 +198,11 @@ describe.skipIf(!isRoot)('exec', () => {
     const execWith = (preserve: string, sh = script, env: NodeJS.ProcessEnv = {}) =>
       new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
         // fds 3 and 4 are open in the caller.
-        const child = spawn(RUNTS, ['--root', ROOT, 'exec', '--preserve-fds', preserve, id, 'sh', '-c', sh], {
+        // LISTEN_PID "self": runts' own pid, through a shell that execs it.
+        const self = env.LISTEN_PID === 'self';
+        const argv = ['--root', ROOT, 'exec', '--preserve-fds', preserve, id, 'sh', '-c', sh];
+        const [file, args] = self ? ['/bin/sh', ['-c', 'export LISTEN_PID=$$; exec "$@"', 'sh', RUNTS, ...argv]] : [RUNTS, argv];
+        const child = spawn(file, args, {
           stdio: ['ignore', 'pipe', 'pipe', extra, extra2],
           env: { ...process.env, ...env },
         });
@@ -212,8 +216,11 @@ describe.skipIf(!isRoot)('exec', () => {
       expect(await execWith('1')).toEqual({ code: 0, out: '0 1 2 3 4\n/dev/null\n', err: '' });
       expect(await execWith('0')).toEqual({ code: 0, out: '0 1 2 3\nnone\n', err: '' });
       // Socket activation: LISTEN_FDS fds after the preserved ones, as runc passes them.
-      const listen = await execWith('1', 'echo $LISTEN_FDS $LISTEN_PID; cd /proc/$$/fd && echo *', { LISTEN_FDS: '1' });
+      const listen = await execWith('1', 'echo $LISTEN_FDS $LISTEN_PID; cd /proc/$$/fd && echo *', { LISTEN_FDS: '1', LISTEN_PID: 'self' });
       expect(listen).toEqual({ code: 0, out: '1 1\n0 1 2 3 4 5\n', err: '' });
+      // Offered to another process (LISTEN_PID not runts'): not passed on.
+      const notOurs = await execWith('1', 'echo $LISTEN_FDS $LISTEN_PID; cd /proc/$$/fd && echo *', { LISTEN_FDS: '1', LISTEN_PID: '1' });
+      expect(notOurs).toEqual({ code: 0, out: '\n0 1 2 3 4\n', err: '' });
     } finally {
       closeSync(extra);
       closeSync(extra2);

@@ -77,7 +77,7 @@ describe('native exec plans', () => {
       it(`are the TypeScript plans: ${pname} in ${rname}`, () => {
         expect(processDocumentProblems(process, fakeHost())).toEqual([]);
         for (const [preserve, listen] of [[0, null], [2, '3'], [1, 'x'], [0, '0']] as const) {
-          const ts = buildExecPlan(record, process, TARGET, { preserveFds: preserve, env: listen === null ? {} : { LISTEN_FDS: listen } });
+          const ts = buildExecPlan(record, process, TARGET, { preserveFds: preserve, env: listen === null ? {} : { LISTEN_FDS: listen, LISTEN_PID: String(globalThis.process.pid) } });
           expect(nativePlan(record, process, preserve, listen)).toEqual(JSON.parse(JSON.stringify(ts)));
         }
       });

@@ -157,13 +157,16 @@ describe('the exec plan', () => {
     const p = planExecProcess(
       recordOf(config()),
       { cwd: '/', args: ['x'], terminal: true, consoleSize: { height: 5, width: 7 }, env: ['PATH=/sbin:/bin'], execCPUAffinity: { final: '1' } },
-      { preserveFds: 2, env: { LISTEN_FDS: '3' } },
+      { preserveFds: 2, env: { LISTEN_FDS: '3', LISTEN_PID: String(process.pid) } },
     );
     expect(p.preserveFds).toBe(5);
     expect(p.env).toEqual(['PATH=/sbin:/bin', 'LISTEN_FDS=3', 'LISTEN_PID=1']);
     expect(p.path).toBe('/sbin:/bin');
     expect(p.consoleSize).toEqual({ rows: 5, cols: 7 });
     expect(p.cpuAffinity).toEqual({ resetToAll: true, initial: null, final: ['2'] });
+    // runc's activation.Files: fds offered to another process are not ours.
+    const other = planExecProcess(recordOf(config()), { cwd: '/', args: ['x'], env: [] }, { env: { LISTEN_FDS: '3', LISTEN_PID: '1' } });
+    expect({ preserveFds: other.preserveFds, env: other.env }).toEqual({ preserveFds: 0, env: [] });
   });
 
   it('the container\'s seccomp filter, loaded before the credential switch unless no_new_privs', () => {
