@@ -151,6 +151,10 @@ bool openExecNamespaces(Plan& plan, Failure& f) {
   }
   // Before anything that resolves a path (the console's /dev/ptmx, the cwd).
   if (!enterContainerRoot(f)) failAndExit(sync, f);
+  // HOME from the container's /etc/passwd when process.env has none, as for
+  // create (runc's and crun's exec do it too); read in the container's root,
+  // before the user switch (passwd may be 0600) and any seccomp filter.
+  const std::string home = homeEntry(p);
   const bool ownUserNs = joinsUserNs(plan);
   if (!applyMemoryPolicy(plan, f) || !applyExecCpuAffinity(p, f) || !applyScheduler(p, ownUserNs, f) ||
       !applyIoPriority(p, ownUserNs, f) || !applyOomScoreAdj(p, f))
@@ -189,7 +193,7 @@ bool openExecNamespaces(Plan& plan, Failure& f) {
   prctl(PR_SET_PDEATHSIG, 0);
   if (!sendSimple(sync, "committed")) _exit(1);
   close(sync);
-  execProcess(p, exe, f);
+  execProcess(p, exe, f, home);
   std::string msg = "runts-init: " + f.message() + "\n";
   if (write(2, msg.data(), msg.size()) < 0) {
   }

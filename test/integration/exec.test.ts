@@ -139,6 +139,22 @@ describe.skipIf(!isRoot)('exec', () => {
     expect(plain.stdout).toBe(`CapEff:\t${(1n << 5n).toString(16).padStart(16, '0')}\nNoNewPrivs:\t0\n`);
   });
 
+  it('HOME from the container\'s /etc/passwd when the process has none, as for create (runc, crun)', () => {
+    const { id, bundle } = running((c) => {
+      c.process!.env = ['PATH=/usr/bin:/bin'];
+    });
+    writeFileSync(path.join(bundle, 'rootfs/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:User:/home/user:/bin/sh\n');
+    const show = (args: string[]) => runts(['exec', ...args, id, 'sh', '-c', 'echo "$HOME"']);
+    expect(show([])).toMatchObject({ code: 0, stdout: '/root\n' });
+    expect(show(['-u', '1000'])).toMatchObject({ code: 0, stdout: '/home/user\n' });
+    expect(show(['-u', '4242'])).toMatchObject({ code: 0, stdout: '/\n' });
+    expect(show(['-e', 'HOME=/mine'])).toMatchObject({ code: 0, stdout: '/mine\n' });
+    // The engines' form (--process, native in the launcher) too.
+    const processFile = path.join(bundle, 'p.json');
+    writeFileSync(processFile, JSON.stringify({ cwd: '/', args: ['sh', '-c', 'echo "$HOME"'], env: ['PATH=/bin'], user: { uid: 1000, gid: 1000 } }));
+    expect(runts(['exec', '--process', processFile, id])).toMatchObject({ code: 0, stdout: '/home/user\n' });
+  });
+
   it('rlimits, seccomp and the CPU affinity of the container apply to the exec\'d process', () => {
     const { id } = running((c) => {
       c.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 123, hard: 456 }];
