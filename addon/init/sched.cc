@@ -51,7 +51,7 @@ std::string schedulerWhy(const Scheduler& s, bool ownUserNamespace, int err) {
   if (err == EPERM && realtime)
     return s.name + " needs CAP_SYS_NICE " + kHostNs + where +
            ", and on kernels with CONFIG_RT_GROUP_SCHED a real-time budget in the container's cpu cgroup "
-           "(cpu.rt_runtime_us is 0 in a new cgroup; runts does not set cgroup limits yet)";
+           "(cpu.rt_runtime_us is 0 in a new cgroup: give it one with linux.resources.cpu.realtimeRuntime and realtimePeriod)";
   if (err == EPERM && s.policy == kSchedDeadline)
     return "SCHED_DEADLINE needs CAP_SYS_NICE " + std::string(kHostNs) + where +
            ", and a CPU affinity that covers the whole root domain (a cpuset restricted to some CPUs refuses it)";
