@@ -31,7 +31,7 @@ export type ErrorCode =
   | 'EPAUSED'
   /** resume of a container that is not paused. */
   | 'ENOTPAUSED'
-  /** config.json, process.json or the resources given are invalid: `problems` lists each, with its JSON path. */
+  /** config.json, process.json or the resources given are invalid, or process.args[0] cannot be run: `problems` lists each, with its JSON path. */
   | 'EBADCONFIG'
   /** The container's state (state.json, exec.json, the hook record) is damaged: `runts delete --force` removes it. */
   | 'EBADSTATE'
@@ -138,6 +138,9 @@ export function isNativeFailure(e: unknown): e is NativeFailure {
  * pins them), so matching them here is as stable as a kind field would be.
  * First match wins: "does not exist" before the status words.
  */
+/** runts-init's words (runc's) for a process.args[0] it cannot run: missing, not executable. */
+const EXEC_FAILURE = /^exec: "(?:[^"\\]|\\.)*": /s;
+
 const NATIVE_KINDS: readonly (readonly [RegExp, ErrorCode])[] = [
   [/^state file .* is damaged: /, 'EBADSTATE'],
   [/^container ".*" does not exist$/s, 'ENOTFOUND'],
@@ -158,6 +161,7 @@ const NATIVE_KINDS: readonly (readonly [RegExp, ErrorCode])[] = [
   [/^invalid value .* for --interval: |^duration interval must be greater than 0$/s, 'EUSAGE'],
   [/has no cgroup to list its processes|has no freezer cgroup|has no memory cgroup|has no memory controller/, 'EUNSUPPORTED'],
   [/hook hooks\.[A-Za-z]+\[\d+\] \(/, 'EHOOK'],
+  [EXEC_FAILURE, 'EBADCONFIG'],
   [/^(seccomp|launch plan|runts-init|runtime sent)/, 'EINTERNAL'],
 ];
 
@@ -179,6 +183,7 @@ export function fromNative(e: unknown, doing?: string): RuntsError {
       exitCode: e.exitCode > 0 ? e.exitCode : 1,
       cause: e,
       ...(code === 'ESYSTEM' ? { system: { step: e.step, path: e.path, errno: e.errno, errnoName: e.code } } : {}),
+      ...(code === 'EBADCONFIG' ? { problems: [{ path: 'process.args[0]', message: e.message }] } : {}),
     });
   }
   const text = e instanceof Error ? e.message : String(e);

@@ -175,6 +175,7 @@ describe('fromNative', () => {
     ['cannot pause container "c": it has no freezer cgroup (this host has neither)', 'EUNSUPPORTED'],
     ['container "c" has no cgroup to list its processes (ps needs one)', 'EUNSUPPORTED'],
     ['hook hooks.prestart[0] (/bin/false) exited with status 1', 'EHOOK'],
+    ['exec: "/nonexistent": stat /nonexistent: No such file or directory', 'EBADCONFIG'],
     ['runts-init exited before the container was set up', 'EINTERNAL'],
     ['something nobody has words for', 'EINTERNAL'],
   ])('%s → %s', (message, code) => {
@@ -182,6 +183,8 @@ describe('fromNative', () => {
     expect(e.code).toBe(code);
     expect(e.message).toBe(`doing it: ${message}`);
     expect(e.system).toBeUndefined();
+    if (code === 'EBADCONFIG') expect(e.problems).toEqual([{ path: 'process.args[0]', message }]);
+    else expect(e.problems).toEqual([]);
   });
 
   it('ESYSTEM: a system call failure keeps its step, path and errno', () => {
