@@ -79,7 +79,8 @@ function ensureEmpty(d: CgroupDir): void {
   if (procs) {
     const pids = procs.split('\n').slice(0, 5).join(', ');
     throw new RuntsError(
-      `cgroup ${d.dir} already has processes (${pids}): a new container needs an empty cgroup; choose another linux.cgroupsPath`, { code: 'EBADCONFIG' },
+      `cgroup ${d.dir} already has processes (${pids}): a new container needs an empty cgroup; choose another linux.cgroupsPath`,
+      { code: 'EBADCONFIG' },
     );
   }
 }
@@ -184,7 +185,8 @@ export function grantRealtimeBudget(leaf: string, mountPoint: string, runtime: n
       writeFileSync(file, String(need));
     } catch (e) {
       throw new RuntsError(
-        `linux.resources.cpu.realtimeRuntime: cannot give runts' cgroup ${dir} the real-time budget it needs (write ${need} to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the budget of the cgroup above (its cpu.rt_runtime_us) is too small or used by other groups; lower realtimeRuntime or set linux.cgroupsPath`, { code: 'ESYSTEM' },
+        `linux.resources.cpu.realtimeRuntime: cannot give runts' cgroup ${dir} the real-time budget it needs (write ${need} to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the budget of the cgroup above (its cpu.rt_runtime_us) is too small or used by other groups; lower realtimeRuntime or set linux.cgroupsPath`,
+        { code: 'ESYSTEM' },
       );
     }
   }

@@ -19,7 +19,8 @@ export function deviceCgroupTarget(placement: CgroupPlacement): DeviceCgroupTarg
   const unified = placement.dirs.find((d) => d.version === 2);
   if (unified) return { kind: 'v2', dir: unified.dir };
   throw new RuntsError(
-    'this host has no devices cgroup (no v1 devices hierarchy, no cgroup2): runts does not run a container without its device rules', { code: 'EUNSUPPORTED' },
+    'this host has no devices cgroup (no v1 devices hierarchy, no cgroup2): runts does not run a container without its device rules',
+    { code: 'EUNSUPPORTED' },
   );
 }
 

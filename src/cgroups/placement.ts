@@ -77,7 +77,8 @@ function cgroupPathFor(mode: CgroupLayout['mode'], h: CgroupHierarchy, cgroupsPa
 function refuseOwnOrAbove(h: CgroupHierarchy, cgroupPath: string, raw: string | undefined): void {
   if (!isAtOrBelow(h.ownPath, cgroupPath)) return;
   throw new RuntsError(
-    `linux.cgroupsPath "${raw ?? ''}" places the container at ${cgroupPath} in the ${h.name || 'unified'} hierarchy, which is runts' own cgroup (${h.ownPath}) or above it: a container needs a cgroup of its own`, { code: 'EBADCONFIG' },
+    `linux.cgroupsPath "${raw ?? ''}" places the container at ${cgroupPath} in the ${h.name || 'unified'} hierarchy, which is runts' own cgroup (${h.ownPath}) or above it: a container needs a cgroup of its own`,
+    { code: 'EBADCONFIG' },
   );
 }
 
@@ -85,7 +86,8 @@ function hostDir(h: CgroupHierarchy, cgroupPath: string): string {
   const rel = path.posix.relative(h.mountRoot, cgroupPath);
   if (rel.startsWith('..')) {
     throw new RuntsError(
-      `cgroup ${cgroupPath} is outside the part of the ${h.name || 'unified'} hierarchy mounted at ${h.mountPoint} (root ${h.mountRoot})`, { code: 'EBADCONFIG' },
+      `cgroup ${cgroupPath} is outside the part of the ${h.name || 'unified'} hierarchy mounted at ${h.mountPoint} (root ${h.mountRoot})`,
+      { code: 'EBADCONFIG' },
     );
   }
   return rel ? path.posix.join(h.mountPoint, rel) : h.mountPoint;

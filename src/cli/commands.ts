@@ -34,12 +34,14 @@ function checkGlobals(cmd: ParsedCommand): void {
   const g = cmd.globals;
   if (g.systemdCgroup) {
     throw new RuntsError(
-      '--systemd-cgroup: the systemd cgroup driver is not supported by runts yet; use the cgroupfs driver (omit --systemd-cgroup; Podman: cgroup_manager = "cgroupfs")', { code: 'EUNSUPPORTED' },
+      '--systemd-cgroup: the systemd cgroup driver is not supported by runts yet; use the cgroupfs driver (omit --systemd-cgroup; Podman: cgroup_manager = "cgroupfs")',
+      { code: 'EUNSUPPORTED' },
     );
   }
   if (g.cgroupManager === 'systemd') {
     throw new RuntsError(
-      '--cgroup-manager systemd: the systemd cgroup driver is not supported by runts yet; use --cgroup-manager cgroupfs (the default) or disabled', { code: 'EUNSUPPORTED' },
+      '--cgroup-manager systemd: the systemd cgroup driver is not supported by runts yet; use --cgroup-manager cgroupfs (the default) or disabled',
+      { code: 'EUNSUPPORTED' },
     );
   }
   if (g.rootless === 'true') {

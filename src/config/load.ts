@@ -39,7 +39,8 @@ export function parseConfigText(text: string, file: string): unknown {
 export function requireConfigObject(config: unknown, file: string): Record<string, unknown> {
   if (config !== null && typeof config === 'object' && !Array.isArray(config)) return config as Record<string, unknown>;
   throw new RuntsError(
-    `${file} must hold a JSON object (the runtime-spec configuration, as \`runts spec\` writes it), not ${describeJsonValue(config)}`, { code: 'EBADCONFIG' },
+    `${file} must hold a JSON object (the runtime-spec configuration, as \`runts spec\` writes it), not ${describeJsonValue(config)}`,
+    { code: 'EBADCONFIG' },
   );
 }
 
