@@ -9,7 +9,7 @@
 // (strict) against the built declarations, dist/types. What it prints must
 // be the ```text block that follows it in the README.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { transformSync } from 'esbuild';
@@ -17,6 +17,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isRoot, runts, traces, useSandbox } from '../helpers/sandbox';
 
 const PACKAGE = path.resolve(__dirname, '../..');
+
+/** The examples' configs name no cgroupsPath: runts' default placement, /runts/<id>, in every hierarchy. */
+function defaultCgroups(id: string): string[] {
+  const dirs = readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h, 'runts', id));
+  return [...dirs, path.join('/sys/fs/cgroup/runts', id)].filter((d) => existsSync(d));
+}
 
 interface Example {
   line: number;
@@ -69,7 +75,7 @@ describe.runIf(isRoot)('README library examples', () => {
 
   afterEach(() => {
     if (root) for (const id of made) if (existsSync(path.join(root, id))) runts(['delete', '--force', id], { root });
-    const left = root ? made.flatMap((id) => traces(id, root)) : [];
+    const left = root ? made.flatMap((id) => [...traces(id, root), ...defaultCgroups(id)]) : [];
     if (root) rmSync(root, { recursive: true, force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = root = undefined;
