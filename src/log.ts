@@ -1,6 +1,9 @@
 // Logging in the formats engines read: with --log-format json each line is
 // {"level":"error","msg":"...","time":"..."} (containerd's shim reads the
-// last one); text lines follow logrus' layout, as runc's do.
+// last one); text lines follow logrus' layout, as runc's do. An error with
+// a problems list (EBADCONFIG) keeps its whole text in "msg", the summary on
+// its first line, and adds "problems": [{"path": ..., "message": ...}], so
+// that a program need not split "msg" to find them.
 //
 // Where lines go (docs/logging.md), as runc's logrus setup and its fatal():
 // - without --log, everything goes to stderr: errors and warnings in plain
@@ -17,6 +20,7 @@
 //   there). A log file that cannot be written sends its line to stderr
 //   instead.
 import { appendFileSync } from 'node:fs';
+import type { ConfigProblem } from './errors';
 import { writeStderr } from './output';
 
 export type LogFormat = 'text' | 'json';
@@ -78,13 +82,16 @@ export class Logger {
     return new SilentLogger();
   }
 
-  formatLine(level: LogLevel, msg: string): string {
-    if (this.format === 'json') return `${JSON.stringify({ level, msg, time: timestamp() })}\n`;
+  formatLine(level: LogLevel, msg: string, problems: readonly ConfigProblem[] = []): string {
+    if (this.format === 'json') {
+      const listed = problems.length ? { problems: problems.map((p) => ({ path: printable(p.path), message: printable(p.message) })) } : {};
+      return `${JSON.stringify({ level, msg, ...listed, time: timestamp() })}\n`;
+    }
     return `time="${timestamp()}" level=${level} msg=${JSON.stringify(msg)}\n`;
   }
 
-  protected emit(level: LogLevel, msg: string, plain: string | undefined): void {
-    const line = this.formatLine(level, msg);
+  protected emit(level: LogLevel, msg: string, plain: string | undefined, problems: readonly ConfigProblem[] = []): void {
+    const line = this.formatLine(level, msg, problems);
     if (this.file) {
       let logged = true;
       try {
@@ -111,10 +118,11 @@ export class Logger {
     this.emit('warning', safe, `runts: warning: ${safe}\n`);
   }
 
-  error(msg: string, details: readonly string[] = []): void {
+  /** problems: an EBADCONFIG error's list, a JSON line's "problems" (details holds their text). */
+  error(msg: string, details: readonly string[] = [], problems: readonly ConfigProblem[] = []): void {
     const safe = printable(msg);
     const full = details.length ? `${safe}\n${details.map((d) => `  ${printable(d)}`).join('\n')}` : safe;
-    this.emit('error', full, `runts: ${full}\n`);
+    this.emit('error', full, `runts: ${full}\n`, problems);
   }
 }
 

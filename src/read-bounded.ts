@@ -3,7 +3,7 @@
 // config.json that is a symlink to /dev/zero would otherwise be read until
 // memory runs out, and a FIFO would block create forever.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { RuntsError } from './errors';
+import { type ErrorCode, RuntsError } from './errors';
 
 /**
  * The largest document runts reads: 16 MiB. A runtime-spec config is a few
@@ -29,13 +29,17 @@ function mib(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
 }
 
-/** A file that could not be read; `code` is the errno name when a system call failed. */
+/**
+ * A file that could not be read; `errnoName` is the errno name when a system
+ * call failed (the error's code is ESYSTEM then, else the caller's code for a
+ * file it refuses).
+ */
 export class FileReadError extends RuntsError {
-  readonly code: string | undefined;
-  constructor(message: string, code?: string, cause?: unknown) {
-    super(message, { cause });
+  readonly errnoName: string | undefined;
+  constructor(message: string, refused: ErrorCode, errnoName?: string, cause?: unknown) {
+    super(message, { code: errnoName ? 'ESYSTEM' : refused, cause });
     this.name = 'FileReadError';
-    this.code = code;
+    this.errnoName = errnoName;
   }
 }
 
@@ -43,6 +47,8 @@ export interface ReadBoundedOptions {
   /** What the file is, for messages ("config.json"); default: the path. */
   what?: string;
   limit?: number;
+  /** The code of a file refused for its kind or size (default EBADCONFIG; EBADSTATE for runts' own state). */
+  refused?: ErrorCode;
 }
 
 /**
@@ -56,20 +62,21 @@ export interface ReadBoundedOptions {
 export function readBoundedFile(file: string, options: ReadBoundedOptions = {}): string {
   const what = options.what ?? file;
   const limit = options.limit ?? MAX_DOCUMENT_BYTES;
+  const refused = options.refused ?? 'EBADCONFIG';
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new FileReadError(`cannot read ${what}: ${err.message}`, err.code, e);
+    throw new FileReadError(`cannot read ${what}: ${err.message}`, refused, err.code, e);
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) {
-      throw new FileReadError(`${what} is ${kindOf(st)}, not a regular file: runts reads it only from a regular file`);
+      throw new FileReadError(`${what} is ${kindOf(st)}, not a regular file: runts reads it only from a regular file`, refused);
     }
     if (st.size > limit) {
-      throw new FileReadError(`${what} is ${mib(st.size)}, above runts' limit of ${mib(limit)} for a document it reads`);
+      throw new FileReadError(`${what} is ${mib(st.size)}, above runts' limit of ${mib(limit)} for a document it reads`, refused);
     }
     // One byte more than the limit tells a file that grew from one that fits.
     let chunk = Buffer.alloc(Math.min(limit + 1, Math.max(st.size + 1, 64 * 1024)));
@@ -85,13 +92,13 @@ export function readBoundedFile(file: string, options: ReadBoundedOptions = {}):
       try {
         n = readSync(fd, chunk, used, chunk.length - used, null);
       } catch (e) {
-        throw new FileReadError(`cannot read ${what}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code, e);
+        throw new FileReadError(`cannot read ${what}: ${(e as Error).message}`, refused, (e as NodeJS.ErrnoException).code, e);
       }
       if (n === 0) break;
       used += n;
     }
     if (used > limit) {
-      throw new FileReadError(`${what} is larger than runts' limit of ${mib(limit)} for a document it reads (it grew while being read)`);
+      throw new FileReadError(`${what} is larger than runts' limit of ${mib(limit)} for a document it reads (it grew while being read)`, refused);
     }
     return chunk.toString('utf8', 0, used);
   } finally {

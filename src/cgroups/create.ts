@@ -80,6 +80,7 @@ function ensureEmpty(d: CgroupDir): void {
     const pids = procs.split('\n').slice(0, 5).join(', ');
     throw new RuntsError(
       `cgroup ${d.dir} already has processes (${pids}): a new container needs an empty cgroup; choose another linux.cgroupsPath`,
+      { code: 'EBADCONFIG' },
     );
   }
 }
@@ -93,7 +94,7 @@ export function createCgroups(placement: CgroupPlacement, fs: CgroupFs = realCgr
       try {
         made = mkdirsReporting(d.dir, fs);
       } catch (e) {
-        throw new RuntsError(`create cgroup ${d.dir}: ${(e as Error).message}`);
+        throw new RuntsError(`create cgroup ${d.dir}: ${(e as Error).message}`, { code: 'ESYSTEM' });
       }
       // Whether the leaf is runts': a leaf that existed (or appeared in a
       // race) is kept at delete, and must not hold processes already.
@@ -185,6 +186,7 @@ export function grantRealtimeBudget(leaf: string, mountPoint: string, runtime: n
     } catch (e) {
       throw new RuntsError(
         `linux.resources.cpu.realtimeRuntime: cannot give runts' cgroup ${dir} the real-time budget it needs (write ${need} to ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): the budget of the cgroup above (its cpu.rt_runtime_us) is too small or used by other groups; lower realtimeRuntime or set linux.cgroupsPath`,
+        { code: 'ESYSTEM' },
       );
     }
   }

@@ -20,6 +20,7 @@ export function deviceCgroupTarget(placement: CgroupPlacement): DeviceCgroupTarg
   if (unified) return { kind: 'v2', dir: unified.dir };
   throw new RuntsError(
     'this host has no devices cgroup (no v1 devices hierarchy, no cgroup2): runts does not run a container without its device rules',
+    { code: 'EUNSUPPORTED' },
   );
 }
 

@@ -42,7 +42,7 @@ export function applyDevicesV1(dir: string, rules: readonly DeviceRule[], files:
     try {
       return files.read(list);
     } catch (e) {
-      throw new RuntsError(`read ${list}: ${(e as Error).message}`);
+      throw new RuntsError(`read ${list}: ${(e as Error).message}`, { code: 'ESYSTEM' });
     }
   };
   const writes = v1Writes(read(), rules);
@@ -51,7 +51,7 @@ export function applyDevicesV1(dir: string, rules: readonly DeviceRule[], files:
     try {
       files.write(file, w.line);
     } catch (e) {
-      throw new RuntsError(`write "${w.line}" to ${file}: ${(e as Error).message}`);
+      throw new RuntsError(`write "${w.line}" to ${file}: ${(e as Error).message}`, { code: 'ESYSTEM' });
     }
   }
   // An allow-all cgroup's devices.list does not show its deny exceptions:
@@ -59,7 +59,7 @@ export function applyDevicesV1(dir: string, rules: readonly DeviceRule[], files:
   const target = stateOf(rules);
   const after = parseDevicesList(read());
   if (target.defaultAllow ? !after.defaultAllow : !sameState(after, target)) {
-    throw new RuntsError(`the devices cgroup ${dir} did not take the rules: devices.list is now "${read().trim().replace(/\n/g, ', ')}"`);
+    throw new RuntsError(`the devices cgroup ${dir} did not take the rules: devices.list is now "${read().trim().replace(/\n/g, ', ')}"`, { code: 'ESYSTEM' });
   }
   return writes;
 }

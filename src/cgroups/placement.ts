@@ -50,7 +50,7 @@ export const DEFAULT_CGROUP_PARENT = '/runts';
 function cleanCgroupPath(raw: string): string {
   const normalized = path.posix.normalize(raw);
   if (normalized === '..' || normalized.startsWith('../')) {
-    throw new RuntsError(`linux.cgroupsPath "${raw}" leaves runts' own cgroup ("..")`);
+    throw new RuntsError(`linux.cgroupsPath "${raw}" leaves runts' own cgroup ("..")`, { code: 'EBADCONFIG' });
   }
   return normalized.replace(/\/+$/, '') || '/';
 }
@@ -78,6 +78,7 @@ function refuseOwnOrAbove(h: CgroupHierarchy, cgroupPath: string, raw: string | 
   if (!isAtOrBelow(h.ownPath, cgroupPath)) return;
   throw new RuntsError(
     `linux.cgroupsPath "${raw ?? ''}" places the container at ${cgroupPath} in the ${h.name || 'unified'} hierarchy, which is runts' own cgroup (${h.ownPath}) or above it: a container needs a cgroup of its own`,
+    { code: 'EBADCONFIG' },
   );
 }
 
@@ -86,6 +87,7 @@ function hostDir(h: CgroupHierarchy, cgroupPath: string): string {
   if (rel.startsWith('..')) {
     throw new RuntsError(
       `cgroup ${cgroupPath} is outside the part of the ${h.name || 'unified'} hierarchy mounted at ${h.mountPoint} (root ${h.mountRoot})`,
+      { code: 'EBADCONFIG' },
     );
   }
   return rel ? path.posix.join(h.mountPoint, rel) : h.mountPoint;
@@ -105,7 +107,7 @@ export function cgroupsPathOf(config: unknown): string | undefined {
 
 export function placeContainer(layout: CgroupLayout, cgroupsPath: string | undefined, id: string): CgroupPlacement {
   if (cgroupsPath !== undefined && cgroupsPath !== '' && cgroupsPath !== '/') cleanCgroupPath(cgroupsPath);
-  if (cgroupsPath === '/') throw new RuntsError('linux.cgroupsPath "/" is the root cgroup: a container needs a cgroup of its own');
+  if (cgroupsPath === '/') throw new RuntsError('linux.cgroupsPath "/" is the root cgroup: a container needs a cgroup of its own', { code: 'EBADCONFIG' });
   const dirs: CgroupDir[] = layout.hierarchies.map((h) => {
     const cgroupPath = cgroupPathFor(layout.mode, h, cgroupsPath, id);
     refuseOwnOrAbove(h, cgroupPath, cgroupsPath);

@@ -118,7 +118,7 @@ function hint(w: ResourceWrite, dir: string, e: unknown, files: ResourceFiles): 
 }
 
 function writeError(w: ResourceWrite, dir: string, e: unknown, files: ResourceFiles): RuntsError {
-  return new RuntsError(`cgroup ${path.join(dir, w.file)}: write ${JSON.stringify(w.value)}: ${errnoText(e)} (${w.field})${hint(w, dir, e, files)}`, { cause: e });
+  return new RuntsError(`cgroup ${path.join(dir, w.file)}: write ${JSON.stringify(w.value)}: ${errnoText(e)} (${w.field})${hint(w, dir, e, files)}`, { code: 'ESYSTEM', cause: e });
 }
 
 /** A page's slack: the kernel rounds byte limits down to whole pages. */
@@ -179,7 +179,7 @@ function preflight(plan: ResourcePlan, target: ResourceTarget, files: ResourceFi
     }
   }
   if (details.length) {
-    throw new RuntsError(`cannot apply linux.resources: ${details.length} problem${details.length === 1 ? '' : 's'} with this host's cgroups, nothing was written`, { details });
+    throw new RuntsError(`cannot apply linux.resources: ${details.length} problem${details.length === 1 ? '' : 's'} with this host's cgroups, nothing was written`, { code: 'EUNSUPPORTED', details });
   }
 }
 
@@ -198,7 +198,9 @@ export interface AppliedResources {
 export function applyResourcePlan(plan: ResourcePlan, target: ResourceTarget, files: ResourceFiles = realResourceFiles): AppliedResources {
   if (plan.problems.length) {
     throw new RuntsError(`cannot apply linux.resources: ${plan.problems.length} problem${plan.problems.length === 1 ? '' : 's'} found, nothing was written`, {
+      code: 'EBADCONFIG',
       details: plan.problems.map((p) => `${p.path}: ${p.message}`),
+      problems: plan.problems,
     });
   }
   preflight(plan, target, files);

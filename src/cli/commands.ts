@@ -35,18 +35,20 @@ function checkGlobals(cmd: ParsedCommand): void {
   if (g.systemdCgroup) {
     throw new RuntsError(
       '--systemd-cgroup: the systemd cgroup driver is not supported by runts yet; use the cgroupfs driver (omit --systemd-cgroup; Podman: cgroup_manager = "cgroupfs")',
+      { code: 'EUNSUPPORTED' },
     );
   }
   if (g.cgroupManager === 'systemd') {
     throw new RuntsError(
       '--cgroup-manager systemd: the systemd cgroup driver is not supported by runts yet; use --cgroup-manager cgroupfs (the default) or disabled',
+      { code: 'EUNSUPPORTED' },
     );
   }
   if (g.rootless === 'true') {
-    throw new RuntsError('--rootless true: rootless containers are not supported by runts yet; run runts as root');
+    throw new RuntsError('--rootless true: rootless containers are not supported by runts yet; run runts as root', { code: 'EUNSUPPORTED' });
   }
   if (NEEDS_ROOT.has(cmd.verb) && process.geteuid?.() !== 0) {
-    throw new RuntsError(`${cmd.verb} needs root: rootless containers are not supported by runts yet (running as uid ${process.geteuid?.()})`);
+    throw new RuntsError(`${cmd.verb} needs root: rootless containers are not supported by runts yet (running as uid ${process.geteuid?.()})`, { code: 'EUNSUPPORTED' });
   }
 }
 
@@ -125,7 +127,7 @@ function printList(states: Awaited<ReturnType<typeof listContainers>>, cmd: Pars
 
 function writeSpec(cmd: ParsedCommand): void {
   const file = path.join(str(cmd, 'bundle') ?? '.', 'config.json');
-  if (existsSync(file)) throw new RuntsError(`${file} exists: remove it first`);
+  if (existsSync(file)) throw new RuntsError(`${file} exists: remove it first`, { code: 'EEXISTS' });
   const config = bool(cmd, 'rootless') ? rootlessConfig(defaultConfig(), { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }) : defaultConfig();
   writeFileSync(file, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o644 });
 }

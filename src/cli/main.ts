@@ -69,7 +69,7 @@ export async function runCli(argv: readonly string[], distDir: string): Promise<
     return await execute(parsed, logger);
   } catch (e) {
     if (e instanceof RuntsError) {
-      logger.error(e.message, e.details);
+      logger.error(e.message, e.details, e.problems);
       return e.exitCode;
     }
     logger.error(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

@@ -21,7 +21,7 @@ export function ramInBytes(text: string): number | undefined {
 }
 
 function flagError(flag: string, value: string, what: string): RuntsError {
-  return new RuntsError(`invalid value for --${flag}: ${JSON.stringify(value)} is not ${what}`);
+  return new RuntsError(`invalid value for --${flag}: ${JSON.stringify(value)} is not ${what}`, { code: 'EUSAGE' });
 }
 
 function integer(flag: string, value: string, signed: boolean): number {
@@ -41,7 +41,7 @@ export function resourcesFromFlags(options: Options): Record<string, unknown> {
   };
   for (const flag of ['l3-cache-schema', 'mem-bw-schema']) {
     if (get(flag) !== undefined) {
-      throw new RuntsError(`--${flag}: runts has no Intel RDT support (linux.intelRdt is refused at create), so there is no schema to update`);
+      throw new RuntsError(`--${flag}: runts has no Intel RDT support (linux.intelRdt is refused at create), so there is no schema to update`, { code: 'EUNSUPPORTED' });
     }
   }
   const memory: Record<string, unknown> = {};
@@ -103,11 +103,11 @@ export function readStdinBounded(limit = MAX_DOCUMENT_BYTES): string {
         continue;
       }
       if (code === 'EOF') break;
-      throw new RuntsError(`cannot read the resources from stdin: ${(e as Error).message}`);
+      throw new RuntsError(`cannot read the resources from stdin: ${(e as Error).message}`, { code: 'ESYSTEM' });
     }
     if (n === 0) break;
     total += n;
-    if (total > limit) throw new RuntsError(`the resources on stdin are larger than runts' limit of ${limit / (1024 * 1024)} MiB for a document it reads`);
+    if (total > limit) throw new RuntsError(`the resources on stdin are larger than runts' limit of ${limit / (1024 * 1024)} MiB for a document it reads`, { code: 'EBADCONFIG' });
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString('utf8');

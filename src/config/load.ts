@@ -28,7 +28,7 @@ export function parseConfigText(text: string, file: string): unknown {
   } catch {
     // V8's message quotes the text: describe the error ourselves.
     const found = locateJsonError(text) ?? { offset: text.length, reason: 'Unexpected end of input' };
-    throw new RuntsError(`${file} is not valid JSON at ${lineAndColumn(text, found.offset)}: ${found.reason}`);
+    throw new RuntsError(`${file} is not valid JSON at ${lineAndColumn(text, found.offset)}: ${found.reason}`, { code: 'EBADCONFIG' });
   }
 }
 
@@ -40,6 +40,7 @@ export function requireConfigObject(config: unknown, file: string): Record<strin
   if (config !== null && typeof config === 'object' && !Array.isArray(config)) return config as Record<string, unknown>;
   throw new RuntsError(
     `${file} must hold a JSON object (the runtime-spec configuration, as \`runts spec\` writes it), not ${describeJsonValue(config)}`,
+    { code: 'EBADCONFIG' },
   );
 }
 
@@ -49,8 +50,8 @@ export function readConfigFile(bundle: string): { config: unknown; file: string 
   try {
     text = readBoundedFile(file);
   } catch (e) {
-    if (e instanceof FileReadError && e.code === 'ENOENT') {
-      throw new RuntsError(`no config.json in bundle ${bundle} (create one with \`runts spec\`)`);
+    if (e instanceof FileReadError && e.errnoName === 'ENOENT') {
+      throw new RuntsError(`no config.json in bundle ${bundle} (create one with \`runts spec\`)`, { code: 'EBADCONFIG' });
     }
     throw e;
   }

@@ -94,7 +94,7 @@ function readConfigAt(file: string): { config: unknown; file: string } {
   try {
     text = readBoundedFile(file);
   } catch (e) {
-    if (e instanceof FileReadError && e.code === 'ENOENT') throw new RuntsError(`no config file ${file} (given with --config)`);
+    if (e instanceof FileReadError && e.errnoName === 'ENOENT') throw new RuntsError(`no config file ${file} (given with --config)`, { code: 'EBADCONFIG' });
     throw e;
   }
   return { config: parseConfigText(text, file), file };

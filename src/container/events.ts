@@ -128,7 +128,7 @@ export class ContainerEventStream implements AsyncIterableIterator<ContainerEven
       this.stopNative = native().eventsStream(opts?.root ?? DEFAULT_ROOT, id, intervalText(opts?.interval), (kind, text) => {
         if (kind === 'line') this.push(toEvent(text));
         else if (kind === 'error') opts?.onError?.(text);
-        else this.finish(kind === 'failed' ? new RuntsError(text) : undefined);
+        else this.finish(kind === 'failed' ? new RuntsError(text, { code: 'EINTERNAL' }) : undefined);
       });
     } catch (e) {
       throw fromNative(e);

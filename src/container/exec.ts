@@ -48,7 +48,9 @@ export interface ExecResult {
 function problemError(what: string, problems: readonly ConfigProblem[]): RuntsError {
   const n = problems.length;
   return new RuntsError(`invalid ${what}: ${n} problem${n === 1 ? '' : 's'} found, nothing was run`, {
+    code: 'EBADCONFIG',
     details: problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)),
+    problems,
   });
 }
 
@@ -60,11 +62,11 @@ function checkStatus(target: ExecTarget, opts: ExecOptions): void {
       return;
     case 'paused':
       if (opts.ignorePaused) return;
-      throw new RuntsError(`cannot exec in a paused container (use --ignore-paused to override): "${opts.id}"`);
+      throw new RuntsError(`cannot exec in a paused container (use --ignore-paused to override): "${opts.id}"`, { code: 'EPAUSED' });
     case 'stopped':
-      throw new RuntsError(`cannot exec in a stopped container: "${opts.id}"`);
+      throw new RuntsError(`cannot exec in a stopped container: "${opts.id}"`, { code: 'ENOTRUNNING' });
     case 'creating':
-      throw new RuntsError(`cannot exec in container "${opts.id}": it is still being created`);
+      throw new RuntsError(`cannot exec in container "${opts.id}": it is still being created`, { code: 'ECREATING' });
   }
 }
 
@@ -81,11 +83,11 @@ function execProcess(record: ExecRecord, opts: ExecOptions): Process {
     candidate = opts.process ?? readProcessFile(opts.processFile!);
     what = opts.processFile ? `process file ${opts.processFile}` : 'process';
   } else {
-    if (!opts.args?.length) throw new RuntsError('exec needs a command to run (runts exec ID COMMAND [ARGS...]) or --process FILE');
+    if (!opts.args?.length) throw new RuntsError('exec needs a command to run (runts exec ID COMMAND [ARGS...]) or --process FILE', { code: 'EUSAGE' });
     try {
       candidate = processFromFlags(record.process, opts);
     } catch (e) {
-      if (e instanceof ExecFlagError) throw new RuntsError(e.message);
+      if (e instanceof ExecFlagError) throw new RuntsError(e.message, { code: 'EUSAGE' });
       throw e;
     }
     what = 'process (the container\'s, with the exec flags)';
@@ -98,10 +100,10 @@ function execProcess(record: ExecRecord, opts: ExecOptions): Process {
 function checkTerminal(p: Process, opts: ExecOptions): void {
   const tty = p.terminal === true;
   if (opts.detach && tty && !opts.consoleSocket) {
-    throw new RuntsError('cannot allocate tty if runts will detach without setting console socket');
+    throw new RuntsError('cannot allocate tty if runts will detach without setting console socket', { code: 'EUSAGE' });
   }
   if ((!opts.detach || !tty) && opts.consoleSocket) {
-    throw new RuntsError('cannot use console socket if runts will not detach or allocate tty');
+    throw new RuntsError('cannot use console socket if runts will not detach or allocate tty', { code: 'EUSAGE' });
   }
 }
 
@@ -194,7 +196,7 @@ function launchExec(p: Prepared, opts: ExecOptions, attachConsole: boolean): Lau
   } catch (e) {
     const wrapped = fromNative(e, `exec in container "${opts.id}"`);
     const code = lookupExitCode(e);
-    throw code === undefined ? wrapped : new RuntsError(wrapped.message, { exitCode: code, cause: e });
+    throw code === undefined ? wrapped : new RuntsError(wrapped.message, { code: 'EBADCONFIG', exitCode: code, problems: [{ path: 'process.args[0]', message: (e as Error).message }], cause: e });
   }
 }
 

@@ -105,7 +105,7 @@ export async function deleteMatching(pattern: string, opts: DeleteOptions, logge
   try {
     re = new RegExp(pattern);
   } catch (e) {
-    throw new RuntsError(`delete --regex: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`);
+    throw new RuntsError(`delete --regex: ${JSON.stringify(pattern)} is not a valid regular expression: ${(e as Error).message}`, { code: 'EUSAGE' });
   }
   let code = 0;
   for (const id of containerIds(rootOf(opts)).filter((i) => re.test(i))) {
@@ -128,7 +128,7 @@ function containerIds(root: string): string[] {
       .sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new RuntsError(`cannot read ${root}: ${(e as Error).message}`);
+    throw new RuntsError(`cannot read ${root}: ${(e as Error).message}`, { code: 'ESYSTEM' });
   }
 }
 

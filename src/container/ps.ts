@@ -14,11 +14,11 @@ export function psTable(pids: readonly number[], psArgs: readonly string[]): str
   const r = childProcess().spawnSync('ps', args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: MAX_PS_OUTPUT });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code ?? r.error.message;
-    throw new RuntsError(`run ps: ${code}: is procps installed and on PATH?`);
+    throw new RuntsError(`run ps: ${code}: is procps installed and on PATH?`, { code: 'EUNSUPPORTED' });
   }
   if (r.status !== 0) {
     const how = r.status === null ? `killed by signal ${r.signal ? signalNumbers()[r.signal] : '?'}` : `exit status ${r.status}`;
-    throw new RuntsError(`ps ${args.join(' ')}: ${how} (ps said why on stderr)`);
+    throw new RuntsError(`ps ${args.join(' ')}: ${how} (ps said why on stderr)`, { code: 'ESYSTEM' });
   }
   try {
     return native().filterPsTable(r.stdout, [...pids]);

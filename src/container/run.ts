@@ -101,6 +101,7 @@ function requireHostTerminal(): void {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new RuntsError(
       `process.terminal is true, but none of stdin, stdout and stderr is a terminal and there is no controlling terminal (open /dev/tty: ${code}): run it from a terminal, set process.terminal to false in config.json, or use create with --console-socket`,
+      { code: 'EUSAGE' },
     );
   }
 }

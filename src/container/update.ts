@@ -45,13 +45,13 @@ export function placementFromRecord(id: string, cgroups: readonly { path: string
   for (const { path: dir } of cgroups) {
     // state.json is read from disk: a path must be a plain cgroup directory.
     if (!path.posix.isAbsolute(dir) || path.posix.normalize(dir) !== dir || dir.endsWith('/')) {
-      throw new RuntsError(`the state of container "${id}" names cgroup "${dir}", which is not a clean absolute path: its state.json is damaged`);
+      throw new RuntsError(`the state of container "${id}" names cgroup "${dir}", which is not a clean absolute path: its state.json is damaged`, { code: 'EBADSTATE' });
     }
     const h = layout.hierarchies
       .filter((x) => dir === x.mountPoint || dir.startsWith(`${x.mountPoint}/`))
       .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0];
     if (!h || dir === h.mountPoint) {
-      throw new RuntsError(`the state of container "${id}" names cgroup ${dir}, which is in no cgroup hierarchy of this host (or is a hierarchy's root)`);
+      throw new RuntsError(`the state of container "${id}" names cgroup ${dir}, which is in no cgroup hierarchy of this host (or is a hierarchy's root)`, { code: 'EBADSTATE' });
     }
     dirs.push({ hierarchy: h.name, version: h.version, cgroupPath: `/${path.posix.relative(h.mountPoint, dir)}`, dir, mountPoint: h.mountPoint });
   }
@@ -66,7 +66,7 @@ function checkDirs(id: string, placement: Pick<CgroupPlacement, 'dirs'>): void {
     } catch {
       // reported below
     }
-    if (!isDir) throw new RuntsError(`cgroup ${d.dir} of container "${id}" is gone: nothing was changed`);
+    if (!isDir) throw new RuntsError(`cgroup ${d.dir} of container "${id}" is gone: nothing was changed`, { code: 'ENOTRUNNING' });
   }
 }
 
@@ -76,17 +76,17 @@ interface RecordCgroups {
 
 function readRecordCgroups(id: string, dir: string): { path: string }[] {
   const file = path.join(dir, 'state.json');
-  const text = readBoundedFile(file, { what: `state of container "${id}"` });
+  const text = readBoundedFile(file, { what: `state of container "${id}"`, refused: 'EBADSTATE' });
   // The native verbs' reader decides what a sound record is.
   const damage = native().checkStateRecord(id, text);
-  if (damage) throw new RuntsError(`the state of container "${id}" is damaged (${damage}): nothing was changed`);
+  if (damage) throw new RuntsError(`the state of container "${id}" is damaged (${damage}): nothing was changed`, { code: 'EBADSTATE' });
   return (JSON.parse(text) as RecordCgroups).runts?.cgroups ?? [];
 }
 
 async function checkStatus(id: string, root: string): Promise<void> {
   const state = await containerState(id, { root });
   if (state.status === 'stopped' || state.status === 'creating') {
-    throw new RuntsError(`container "${id}" is not running (status: ${state.status}): only a created, running or paused container can be updated; nothing was changed`);
+    throw new RuntsError(`container "${id}" is not running (status: ${state.status}): only a created, running or paused container can be updated; nothing was changed`, { code: 'ENOTRUNNING' });
   }
 }
 
@@ -98,7 +98,7 @@ async function checkStatus(id: string, root: string): Promise<void> {
 export async function assertUpdatable(id: string, root = DEFAULT_ROOT): Promise<string> {
   checkContainerId(id);
   const dir = stateDir(root, id);
-  if (!existsSync(dir)) throw new RuntsError(`container "${id}" does not exist`);
+  if (!existsSync(dir)) throw new RuntsError(`container "${id}" does not exist`, { code: 'ENOTFOUND' });
   await checkStatus(id, root);
   return dir;
 }
@@ -121,7 +121,9 @@ export async function updateContainer(id: string, resources: unknown, opts: Upda
   if (checked.problems.length) {
     const n = checked.problems.length;
     throw new RuntsError(`invalid resources for container "${id}": ${n} problem${n === 1 ? '' : 's'} found, nothing was changed`, {
+      code: 'EBADCONFIG',
       details: checked.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)),
+      problems: checked.problems,
     });
   }
   const r = checked.resources;
@@ -134,7 +136,7 @@ export async function updateContainer(id: string, resources: unknown, opts: Upda
   const lockFd = native().lockStateDir(dir);
   try {
     // The state may have changed while the lock was awaited.
-    if (!existsSync(path.join(dir, 'state.json'))) throw new RuntsError(`container "${id}" does not exist`);
+    if (!existsSync(path.join(dir, 'state.json'))) throw new RuntsError(`container "${id}" does not exist`, { code: 'ENOTFOUND' });
     await checkStatus(id, root);
     const placement = placementFromRecord(id, readRecordCgroups(id, dir), layout);
     checkDirs(id, placement);

@@ -52,11 +52,11 @@ function openStartFifo(dir: string): number {
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (e) {
-    throw new RuntsError(`open ${file}: ${(e as Error).message}`);
+    throw new RuntsError(`open ${file}: ${(e as Error).message}`, { code: 'ESYSTEM' });
   }
   if (!fstatSync(fd).isFIFO()) {
     closeSync(fd);
-    throw new RuntsError(`${file} is not a FIFO: the state directory was tampered with`);
+    throw new RuntsError(`${file} is not a FIFO: the state directory was tampered with`, { code: 'EBADSTATE' });
   }
   return fd;
 }
@@ -86,7 +86,7 @@ export function startWithHooks(dir: string, record: HookRecord, steps: StartStep
     if (reportFd >= 0) {
       const report = native().waitStartReport(reportFd);
       rmSync(path.join(dir, START_FIFO), { force: true });
-      if (report) throw new RuntsError(`container "${record.state.id}" did not start: ${report}`);
+      if (report) throw new RuntsError(`container "${record.state.id}" did not start: ${report}`, { code: 'EHOOK' });
     }
   } finally {
     if (reportFd >= 0) closeSync(reportFd);

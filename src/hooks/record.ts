@@ -40,7 +40,7 @@ function isStrings(v: unknown): v is string[] {
 
 function checkHook(v: unknown, kind: HookKind, i: number, where: string): ResolvedHook {
   const bad = (what: string): never => {
-    throw new RuntsError(`${where}: ${kind}[${i}] ${what}`);
+    throw new RuntsError(`${where}: ${kind}[${i}] ${what}`, { code: 'EBADSTATE' });
   };
   if (!isObject(v)) return bad('is not an object');
   if (v.kind !== kind) bad(`has kind ${JSON.stringify(v.kind)}`);
@@ -53,25 +53,25 @@ function checkHook(v: unknown, kind: HookKind, i: number, where: string): Resolv
 
 function checkState(v: unknown, where: string): HookStateBase {
   if (!isObject(v) || typeof v.ociVersion !== 'string' || typeof v.id !== 'string' || typeof v.bundle !== 'string') {
-    throw new RuntsError(`${where}: state is damaged`);
+    throw new RuntsError(`${where}: state is damaged`, { code: 'EBADSTATE' });
   }
   const annotations = v.annotations;
   if (annotations !== undefined && (!isObject(annotations) || !Object.values(annotations).every((a) => typeof a === 'string'))) {
-    throw new RuntsError(`${where}: state.annotations is damaged`);
+    throw new RuntsError(`${where}: state.annotations is damaged`, { code: 'EBADSTATE' });
   }
   return { ociVersion: v.ociVersion, id: v.id, bundle: v.bundle, ...(annotations ? { annotations: annotations as Record<string, string> } : {}) };
 }
 
 /** Checks a parsed hooks.json; throws a RuntsError naming what is damaged. */
 export function checkHookRecord(doc: unknown, id: string, where = HOOKS_FILE): HookRecord {
-  if (!isObject(doc) || doc.version !== 1) throw new RuntsError(`${where}: not a version 1 hook record`);
+  if (!isObject(doc) || doc.version !== 1) throw new RuntsError(`${where}: not a version 1 hook record`, { code: 'EBADSTATE' });
   const state = checkState(doc.state, where);
-  if (state.id !== id) throw new RuntsError(`${where}: it belongs to container ${JSON.stringify(state.id)}`);
-  if (typeof doc.startReport !== 'boolean') throw new RuntsError(`${where}: startReport is not a boolean`);
+  if (state.id !== id) throw new RuntsError(`${where}: it belongs to container ${JSON.stringify(state.id)}`, { code: 'EBADSTATE' });
+  if (typeof doc.startReport !== 'boolean') throw new RuntsError(`${where}: startReport is not a boolean`, { code: 'EBADSTATE' });
   const lists = {} as Record<'poststart' | 'poststop', ResolvedHook[]>;
   for (const kind of ['poststart', 'poststop'] as const) {
     const list = doc[kind];
-    if (!Array.isArray(list)) throw new RuntsError(`${where}: ${kind} is not a list`);
+    if (!Array.isArray(list)) throw new RuntsError(`${where}: ${kind} is not a list`, { code: 'EBADSTATE' });
     lists[kind] = list.map((h, i) => checkHook(h, kind, i, where));
   }
   return { version: 1, state, startReport: doc.startReport, ...lists };
@@ -82,16 +82,16 @@ export function readHookRecord(dir: string, id: string): HookRecord | null {
   const file = path.join(dir, HOOKS_FILE);
   let text: string;
   try {
-    text = readBoundedFile(file, { what: file, limit: 4 * 1024 * 1024 });
+    text = readBoundedFile(file, { what: file, limit: 4 * 1024 * 1024, refused: 'EBADSTATE' });
   } catch (e) {
-    if (e instanceof FileReadError && e.code === 'ENOENT') return null;
+    if (e instanceof FileReadError && e.errnoName === 'ENOENT') return null;
     throw e;
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new RuntsError(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new RuntsError(`${file}: not valid JSON (${(e as Error).message})`, { code: 'EBADSTATE' });
   }
   return checkHookRecord(doc, id, file);
 }

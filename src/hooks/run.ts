@@ -29,7 +29,7 @@ function runOne(hook: ResolvedHook, state: string, opts: HookRunOptions): string
 export function runHooksOrFail(hooks: readonly ResolvedHook[], state: string, opts: HookRunOptions): void {
   for (const hook of hooks) {
     const failed = runOne(hook, state, opts);
-    if (failed) throw new RuntsError(failed);
+    if (failed) throw new RuntsError(failed, { code: 'EHOOK' });
   }
 }
 

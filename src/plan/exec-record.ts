@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { OciConfig } from '../config/types';
 import { RuntsError } from '../errors';
-import { readBoundedFile } from '../read-bounded';
+import { FileReadError, readBoundedFile } from '../read-bounded';
 import { writeFileAtomic } from '../state/store';
 import { array, bool, int, map, nullable, object, oneOf, str, uint64, type Field } from '../contract/fields';
 import type { ExecRecord } from './exec';
@@ -111,7 +111,7 @@ export function writeExecRecord(dir: string, record: ExecRecord): void {
 }
 
 function damaged(file: string, why: string): RuntsError {
-  return new RuntsError(`${file} is damaged (${why}): exec cannot trust it; the container can still be deleted`);
+  return new RuntsError(`${file} is damaged (${why}): exec cannot trust it; the container can still be deleted`, { code: 'EBADSTATE' });
 }
 
 /** Parses and checks exec.json's text; throws a RuntsError that names the damage. */
@@ -142,10 +142,10 @@ export function readExecRecord(dir: string, id: string): ExecRecord {
   const file = path.join(dir, EXEC_RECORD_FILE);
   let text: string;
   try {
-    text = readBoundedFile(file, { what: file });
+    text = readBoundedFile(file, { what: file, refused: 'EBADSTATE' });
   } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') {
-      throw new RuntsError(`container "${id}" has no ${EXEC_RECORD_FILE}: it was created by a runts without exec; recreate it to exec into it`);
+    if (e instanceof FileReadError && e.errnoName === 'ENOENT') {
+      throw new RuntsError(`container "${id}" has no ${EXEC_RECORD_FILE}: it was created by a runts without exec; recreate it to exec into it`, { code: 'EBADSTATE' });
     }
     throw e;
   }

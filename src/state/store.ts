@@ -14,7 +14,7 @@ export function stateDir(root: string, id: string): string {
 
 export function checkContainerId(id: string): void {
   const problem = native().validateContainerId(id);
-  if (problem) throw new RuntsError(problem);
+  if (problem) throw new RuntsError(problem, { code: 'EUSAGE' });
 }
 
 /** Writes via a temporary file and rename(2): readers never see half a file. */
@@ -55,8 +55,8 @@ export function claimStateDir(root: string, id: string): { dir: string; lockFd: 
   try {
     mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${id}" already exists`);
-    throw new RuntsError(`create state directory ${dir}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntsError(`container "${id}" already exists`, { code: 'EEXISTS' });
+    throw new RuntsError(`create state directory ${dir}: ${(e as Error).message}`, { code: 'ESYSTEM' });
   }
   try {
     return { dir, lockFd: native().lockStateDir(dir) };
@@ -79,6 +79,6 @@ export function writePidFile(file: string, pid: number): void {
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new RuntsError(`write pid file ${file}: ${(e as Error).message}`);
+    throw new RuntsError(`write pid file ${file}: ${(e as Error).message}`, { code: 'ESYSTEM' });
   }
 }
