@@ -52,6 +52,11 @@ const ACCEPTED = [
   ['exec', '-t', 'c1', 'sh'],
   ['exec', '-e', 'A=1', '--env', 'B=2', 'c1', 'env'],
   ['exec', '--no-new-privs', '-u', '1:2', '-g', '5', '--cap', 'CAP_KILL', 'c1', 'id'],
+  ['validate'],
+  ['validate', '--bundle', '/b'],
+  ['validate', '-b', '/b', '--config', 'other.json', '--plan'],
+  ['validate', '--format', 'json', '-f', 'c.json', 'c1'],
+  ['--root', '/tmp/r', '--cgroup-manager', 'disabled', 'validate', '--plan', '--format=text'],
 ];
 
 // Command lines the fast parser leaves to yargs.
@@ -79,6 +84,9 @@ const DECLINED = [
   ['ps'],
   ['ps', '--format', 'xml', 'c1'],
   ['--cgroup-manager', 'bogus', 'state', 'c1'],
+  ['validate', '--format', 'yaml'],
+  ['validate', 'c1', 'c2'],
+  ['validate', '--plan=false'],
 ];
 
 describe('fast parser', () => {
