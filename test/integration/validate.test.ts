@@ -1,11 +1,12 @@
 // runts validate: create's checks, every problem at once, and nothing made:
 // no state directory under --root, no cgroup, no lock.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
-import { cgroupDirs, isRoot, runts, traces, useSandbox } from '../helpers/sandbox';
+import { cgroupDirs, isRoot, RUNTS, runts, traces, useSandbox } from '../helpers/sandbox';
 
 interface ValidateJson {
   valid: boolean;
@@ -146,6 +147,31 @@ describe.skipIf(!isRoot)('validate', () => {
     const absent = path.join(root, 'absent');
     const r = runts(['validate', '--bundle', bundle, id], { root: absent });
     expect(r.code).toBe(0);
+    nothingMade(id);
+  });
+
+  it("create's warnings: in the JSON document, and logged as create logs them", () => {
+    const id = sb.id('validate');
+    const bundle = sb.bundle(id, ['true'], (c) => (c.linux!.resources = { memory: { limit: 64 << 20 } }));
+    const warning = 'linux.resources is ignored: with --cgroup-manager disabled the container has no cgroup (no limits, no device cgroup)';
+    const json = runts(['--cgroup-manager', 'disabled', 'validate', '--format', 'json', '--bundle', bundle, id], { root });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, warnings: [warning] });
+    expect(json.stderr).toBe('');
+    const text = runts(['--cgroup-manager', 'disabled', 'validate', '--plan', '--bundle', bundle, id], { root });
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe(`runts: warning: ${warning}\n`);
+    expect(text.stdout).toMatch(/^ {2}mode {2}none \(--cgroup-manager disabled\)$/m);
+    nothingMade(id);
+  });
+
+  it('needs no root: an unprivileged user validates a bundle it can read', () => {
+    const id = sb.id('validate');
+    const bundle = sb.bundle(id, ['true']);
+    const r = spawnSync(RUNTS, ['--root', root, 'validate', '--bundle', bundle, id], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`${bundle}/config.json is valid\n`);
+    expect(r.status).toBe(0);
     nothingMade(id);
   });
 
