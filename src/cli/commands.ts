@@ -137,6 +137,7 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
   const root = { root: cmd.globals.root };
   switch (cmd.verb) {
     case 'create':
+      if (bool(cmd, 'dry-run')) return printValidation({ ...createOptions(cmd, logger), configFile: str(cmd, 'config') }, { plan: true, json: false }, logger);
       await createContainer(createOptions(cmd, logger));
       return 0;
     case 'run': {

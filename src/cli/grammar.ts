@@ -131,7 +131,10 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     name: 'create',
     describe: 'create a container from a bundle; it waits for `start`',
     positionals: [ID],
-    options: CREATE_OPTIONS,
+    options: [
+      ...CREATE_OPTIONS,
+      { name: 'dry-run', type: 'boolean', default: false, describe: 'validate and print the launch plan (as `runts validate --plan`); create nothing' },
+    ],
     epilog: 'Validates config.json (every problem at once), sets up the container and leaves its process waiting.',
   },
   start: { name: 'start', describe: 'run the program of a created container', positionals: [ID], options: [] },

@@ -175,6 +175,21 @@ describe.skipIf(!isRoot)('validate', () => {
     nothingMade(id);
   });
 
+  it('create --dry-run: the same verdict and plan as validate --plan, nothing created', () => {
+    const id = sb.id('validate');
+    const bundle = sb.bundle(id, ['true']);
+    const dry = runts(['create', '--dry-run', '--bundle', bundle, id], { root });
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toBe(runts(['validate', '--plan', '--bundle', bundle, id], { root }).stdout);
+    expect(dry.stdout).toContain(`launch plan for container "${id}":`);
+    nothingMade(id);
+    const bad = sb.bundle(sb.id('validate'), ['true'], breakConfig);
+    const failed = runts(['create', '--dry-run', '--bundle', bad, id], { root });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^runts: invalid .*config\.json: 4 problems found, nothing was created\n/);
+    nothingMade(id);
+  });
+
   it('a bundle without config.json: one problem of the whole document', () => {
     const empty = mkdtempSync(path.join(root, 'bundle-'));
     try {
