@@ -20,6 +20,7 @@ import {
 import { psTable } from '../container/ps';
 import { runContainer } from '../container/run';
 import { execContainer } from '../container/exec';
+import { printValidation } from '../container/validate';
 import { RuntsError } from '../errors';
 import { features } from '../features';
 import { nativeSeccompHost } from '../seccomp/native';
@@ -138,6 +139,7 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
   const root = { root: cmd.globals.root };
   switch (cmd.verb) {
     case 'create':
+      if (bool(cmd, 'dry-run')) return printValidation({ ...createOptions(cmd, logger), configFile: str(cmd, 'config') }, { plan: true, json: false }, logger);
       await createContainer(createOptions(cmd, logger));
       return 0;
     case 'run': {
@@ -181,6 +183,12 @@ export async function execute(cmd: ParsedCommand, logger: Logger): Promise<numbe
     case 'update':
       await runUpdate(id(cmd), cmd.options, cmd.globals.root, logger);
       return 0;
+    case 'validate':
+      return printValidation(
+        { bundle: str(cmd, 'bundle') ?? '.', configFile: str(cmd, 'config'), id: cmd.positionals['container-id'], cgroupManager: cmd.globals.cgroupManager === 'disabled' ? 'disabled' : 'cgroupfs' },
+        { plan: bool(cmd, 'plan'), json: str(cmd, 'format') === 'json' },
+        logger,
+      );
     case 'features':
       writeStdout(JSON.stringify(features(nativeSeccompHost()), null, 2) + '\n');
       return 0;

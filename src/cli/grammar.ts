@@ -4,7 +4,7 @@
 // takes only well-formed command lines, so that create and run do not pay
 // for loading yargs. Option names and meanings follow runc's.
 
-export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps' | 'events' | 'update' | 'exec';
+export type Verb = 'create' | 'start' | 'state' | 'kill' | 'delete' | 'run' | 'list' | 'spec' | 'features' | 'pause' | 'resume' | 'ps' | 'events' | 'update' | 'exec' | 'validate';
 export type OptionValue = string | number | boolean | string[];
 
 export interface OptionSpec {
@@ -131,7 +131,10 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     name: 'create',
     describe: 'create a container from a bundle; it waits for `start`',
     positionals: [ID],
-    options: CREATE_OPTIONS,
+    options: [
+      ...CREATE_OPTIONS,
+      { name: 'dry-run', type: 'boolean', default: false, describe: 'validate and print the launch plan (as `runts validate --plan`); create nothing' },
+    ],
     epilog: 'Validates config.json (every problem at once), sets up the container and leaves its process waiting.',
   },
   start: { name: 'start', describe: 'run the program of a created container', positionals: [ID], options: [] },
@@ -205,6 +208,18 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     options: EXEC_OPTIONS,
     rest: { name: 'command', describe: 'the command and its arguments (unless --process is given)', required: false },
     epilog: 'Options go before the container id; what follows it is the command, e.g. `runts exec -t c1 sh -l`.',
+  },
+  validate: {
+    name: 'validate',
+    describe: 'check a bundle as create would (every problem at once) without creating anything; --plan: what create would do',
+    positionals: [{ name: 'container-id', describe: 'the id the plan is made for (default cgroup path /runts/<id>); default "container-id"', required: false }],
+    options: [
+      { name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'the bundle directory (config.json, rootfs)' },
+      { name: 'config', alias: 'f', type: 'string', describe: 'a config file to use instead of <bundle>/config.json, relative to the bundle' },
+      { name: 'plan', type: 'boolean', default: false, describe: 'print the launch plan: namespaces, mounts, devices, cgroups, process, seccomp, hooks' },
+      { name: 'format', type: 'string', default: 'text', choices: ['text', 'json'], describe: 'text, or json: {"valid", "file", "problems", "warnings", "plan"}' },
+    ],
+    epilog: 'Exit 0 when the config is valid, 1 with its problems. Makes no state directory, cgroup or lock; needs no --root.',
   },
   update: {
     name: 'update',

@@ -70,7 +70,7 @@ export interface CreatedContainer {
   consoleFd?: number;
 }
 
-interface Prepared {
+export interface Prepared {
   config: OciConfig;
   bundle: string;
   file: string;
@@ -101,7 +101,7 @@ function readConfigAt(file: string): { config: unknown; file: string } {
 }
 
 /** Validation and planning: no system call that changes anything happens here. */
-function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger): Prepared {
+export function prepare(opts: CreateOptions, internals: CreateInternals, logger: Logger): Prepared {
   checkContainerId(opts.id);
   const bundle = path.resolve(opts.bundle ?? '.');
   const host = opts.host ?? realHost;

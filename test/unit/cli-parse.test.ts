@@ -52,6 +52,12 @@ const ACCEPTED = [
   ['exec', '-t', 'c1', 'sh'],
   ['exec', '-e', 'A=1', '--env', 'B=2', 'c1', 'env'],
   ['exec', '--no-new-privs', '-u', '1:2', '-g', '5', '--cap', 'CAP_KILL', 'c1', 'id'],
+  ['create', '--dry-run', '-b', '/b', 'c1'],
+  ['validate'],
+  ['validate', '--bundle', '/b'],
+  ['validate', '-b', '/b', '--config', 'other.json', '--plan'],
+  ['validate', '--format', 'json', '-f', 'c.json', 'c1'],
+  ['--root', '/tmp/r', '--cgroup-manager', 'disabled', 'validate', '--plan', '--format=text'],
 ];
 
 // Command lines the fast parser leaves to yargs.
@@ -79,6 +85,9 @@ const DECLINED = [
   ['ps'],
   ['ps', '--format', 'xml', 'c1'],
   ['--cgroup-manager', 'bogus', 'state', 'c1'],
+  ['validate', '--format', 'yaml'],
+  ['validate', 'c1', 'c2'],
+  ['validate', '--plan=false'],
 ];
 
 describe('fast parser', () => {
@@ -98,7 +107,7 @@ describe('fast parser', () => {
       verb: 'create',
       globals: { root: '/run/runts', logFormat: 'text', debug: false, systemdCgroup: false, rootless: 'auto', cgroupManager: 'cgroupfs' },
       positionals: { 'container-id': 'c1' },
-      options: { bundle: '.', 'pid-file': undefined, 'console-socket': undefined, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0, config: undefined },
+      options: { bundle: '.', 'pid-file': undefined, 'console-socket': undefined, 'no-pivot': false, 'no-new-keyring': false, 'preserve-fds': 0, config: undefined, 'dry-run': false },
     });
   });
 });
