@@ -146,7 +146,7 @@ const EXEC_OPTIONS: readonly OptionSpec[] = [
 export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   create: {
     name: 'create',
-    example: { command: 'runts create --bundle /containers/c1 --pid-file /run/c1.pid c1', describe: 'set up container c1 from the bundle; `runts start c1` runs it' },
+    example: { command: 'runts create --bundle /containers/c1 c1', describe: 'set up c1 from the bundle; `runts start c1` runs it' },
     describe: 'create a container from a bundle; it waits for `start`',
     positionals: [ID],
     options: CREATE_OPTIONS,
@@ -234,7 +234,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   update: {
     name: 'update',
-    example: { command: 'runts update --memory 256m --pids-limit 100 c1', describe: "change c1's memory and pids limits" },
+    example: { command: 'runts update --memory 256m c1', describe: "set c1's memory limit to 256 MiB" },
     describe: 'change the resource limits of a created, running or paused container',
     positionals: [ID],
     options: UPDATE_OPTIONS,
