@@ -32,7 +32,24 @@ export interface VerbSpec {
   epilog?: string;
   /** Everything after the positionals, verbatim, for another program (ps's options); a first "--" is dropped. */
   rest?: PositionalSpec;
+  /** One typical command line, shown under "Examples:" in `runts <verb> --help`. */
+  example?: VerbExample;
 }
+
+export interface VerbExample {
+  command: string;
+  describe: string;
+}
+
+/**
+ * Commands about the CLI itself, answered by src/cli/yargs-cli.ts before any
+ * verb runs (execute never sees them): `runts help [command]`, as runc's, and
+ * `runts completion bash|zsh` (src/cli/completion.ts).
+ */
+export const CLI_COMMANDS = [
+  { name: 'help', usage: 'help [command]', describe: "print runts' help, or a command's (as runts <command> --help)" },
+  { name: 'completion', usage: 'completion <shell>', describe: 'print a completion script for bash or zsh (source it in your shell)' },
+] as const;
 
 export interface Globals {
   root: string;
@@ -129,6 +146,7 @@ const EXEC_OPTIONS: readonly OptionSpec[] = [
 export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   create: {
     name: 'create',
+    example: { command: 'runts create --bundle /containers/c1 c1', describe: 'set up c1 from the bundle; `runts start c1` runs it' },
     describe: 'create a container from a bundle; it waits for `start`',
     positionals: [ID],
     options: [
@@ -137,16 +155,18 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     ],
     epilog: 'Validates config.json (every problem at once), sets up the container and leaves its process waiting.',
   },
-  start: { name: 'start', describe: 'run the program of a created container', positionals: [ID], options: [] },
-  state: { name: 'state', describe: 'print the state of a container as JSON', positionals: [ID], options: [] },
+  start: { name: 'start', example: { command: 'runts start c1', describe: 'run the program of created container c1' }, describe: 'run the program of a created container', positionals: [ID], options: [] },
+  state: { name: 'state', example: { command: 'runts state c1', describe: "print c1's status, pid and bundle as JSON" }, describe: 'print the state of a container as JSON', positionals: [ID], options: [] },
   kill: {
     name: 'kill',
+    example: { command: 'runts kill --all c1 KILL', describe: 'send SIGKILL to every process of c1' },
     describe: 'send a signal (default SIGTERM) to a container',
     positionals: [ID, { name: 'signal', describe: 'a name (SIGKILL, KILL) or a number', required: false }],
     options: [{ name: 'all', alias: 'a', type: 'boolean', default: false, describe: 'signal every process of the container' }],
   },
   delete: {
     name: 'delete',
+    example: { command: 'runts delete --force c1', describe: 'kill c1 if it runs, then delete it' },
     describe: 'delete a stopped container and everything create made',
     positionals: [ID],
     options: [
@@ -156,6 +176,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   run: {
     name: 'run',
+    example: { command: 'runts run --bundle /containers/c1 c1', describe: 'run c1 in the foreground and exit with its exit code' },
     describe: 'create, start and wait for a container; exit with its code',
     positionals: [ID],
     options: [
@@ -166,6 +187,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   list: {
     name: 'list',
+    example: { command: 'runts list --quiet', describe: 'print the ids of the containers under --root' },
     describe: 'list the containers under --root',
     positionals: [],
     options: [
@@ -175,14 +197,16 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   spec: {
     name: 'spec',
+    example: { command: 'runts spec --bundle /containers/c1', describe: 'write a default config.json into /containers/c1' },
     describe: 'write a default config.json into the bundle (spec --rootless: one for a rootless container, as runc\'s)',
     positionals: [],
     options: [{ name: 'bundle', alias: 'b', type: 'string', default: '.', describe: 'where to write config.json' }],
   },
-  pause: { name: 'pause', describe: 'suspend every process of a container (the cgroup freezer)', positionals: [ID], options: [] },
-  resume: { name: 'resume', describe: 'resume the processes of a paused container', positionals: [ID], options: [] },
+  pause: { name: 'pause', example: { command: 'runts pause c1', describe: 'freeze every process of c1' }, describe: 'suspend every process of a container (the cgroup freezer)', positionals: [ID], options: [] },
+  resume: { name: 'resume', example: { command: 'runts resume c1', describe: 'thaw the processes of paused c1' }, describe: 'resume the processes of a paused container', positionals: [ID], options: [] },
   ps: {
     name: 'ps',
+    example: { command: 'runts ps c1 -- -o pid,comm', describe: "list c1's processes with ps(1)'s -o pid,comm" },
     describe: 'list the processes of a container',
     positionals: [ID],
     options: [
@@ -191,9 +215,10 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
     rest: { name: 'ps-options', describe: 'options for ps(1) after the container id (default -ef)', required: false },
     epilog: 'Options go before the container id; what follows it is passed to ps(1), e.g. `runts ps c1 -- -o pid,comm`.',
   },
-  features: { name: 'features', describe: 'print the features document (what runts implements)', positionals: [], options: [] },
+  features: { name: 'features', example: { command: 'runts features', describe: 'print what runts supports as the runtime-spec features JSON' }, describe: 'print the features document (what runts implements)', positionals: [], options: [] },
   events: {
     name: 'events',
+    example: { command: 'runts events --stats c1', describe: "print c1's cgroup stats once as JSON" },
     describe: 'print stats every --interval and OOM kills of a container as JSON lines, until it stops',
     positionals: [ID],
     options: [
@@ -203,6 +228,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   exec: {
     name: 'exec',
+    example: { command: 'runts exec -t c1 sh', describe: 'run an interactive shell in c1' },
     describe: 'run a new process in a created or running container',
     positionals: [ID],
     options: EXEC_OPTIONS,
@@ -223,6 +249,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   update: {
     name: 'update',
+    example: { command: 'runts update --memory 256m c1', describe: "set c1's memory limit to 256 MiB" },
     describe: 'change the resource limits of a created, running or paused container',
     positionals: [ID],
     options: UPDATE_OPTIONS,

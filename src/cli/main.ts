@@ -30,7 +30,7 @@ async function parse(args: readonly string[], distDir: string): Promise<ParsedCo
     const g = logGlobals(args);
     const logger = new Logger({ file: g.log, format: g.logFormat });
     logger.error(outcome.error);
-    if (outcome.usage && !logger.logsToFile) writeStderr(`\n${outcome.usage}\n`);
+    if (outcome.usage && !logger.logsToFile) writeStderr(`${outcome.usage}\n`);
   }
   return outcome.exitCode;
 }
