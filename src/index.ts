@@ -28,6 +28,8 @@ export { defaultConfig } from './config/defaults';
 export { features } from './features';
 export type { Features } from './features';
 export { validateConfig } from './config/check';
+export { validateBundle } from './container/validate';
+export type { ValidateOptions, ValidationReport } from './container/validate';
 export type { ContainerState, OciConfig } from './config/types';
 export { ConfigError, ERROR_CODES, RuntsError } from './errors';
 export type { ConfigProblem, ErrorCode, RuntsErrorOptions, SystemFailure } from './errors';

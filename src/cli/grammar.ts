@@ -237,6 +237,7 @@ export const VERBS: Readonly<Record<Verb, VerbSpec>> = {
   },
   validate: {
     name: 'validate',
+    example: { command: 'runts validate --bundle /containers/c1 --plan', describe: 'list every problem of its config.json, or what create would set up' },
     describe: 'check a bundle as create would (every problem at once) without creating anything; --plan: what create would do',
     positionals: [{ name: 'container-id', describe: 'the id the plan is made for (default cgroup path /runts/<id>); default "container-id"', required: false }],
     options: [
