@@ -3,19 +3,17 @@
 // real verbs on a temporary root (so that a reworded native message that no
 // longer maps shows up here), and against the native messages as verbs.cc
 // words them, for the states a test cannot make without root and a freezer.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/main';
 import { ConfigError, ERROR_CODES, fromNative, RuntsError, type ErrorCode } from '../../src/errors';
 import * as runts from '../../src/index';
 import { Logger } from '../../src/log';
 import { native } from '../../src/native/binding';
 import { readBoundedFile } from '../../src/read-bounded';
-import type { StateRecord } from '../../src/state/record';
-import { claimStateDir, writeRecord } from '../../src/state/store';
+import { claimStateDir } from '../../src/state/store';
+import { useTempStateRoot } from '../helpers/temp-state-root';
 
 const stderr: string[] = [];
 vi.mock('../../src/output', () => ({
@@ -26,42 +24,13 @@ vi.mock('../../src/output', () => ({
   writeStdout: () => true,
 }));
 
-let root: string;
-let child: ChildProcess | undefined;
-
+const state = useTempStateRoot('runts-test-errcodes-');
+const { record, sleeper } = state;
+let root = '';
 beforeEach(() => {
+  root = state.root;
   stderr.length = 0;
-  root = mkdtempSync(path.join(tmpdir(), 'runts-test-errcodes-'));
 });
-afterEach(() => {
-  child?.kill('SIGKILL');
-  child = undefined;
-  rmSync(root, { recursive: true, force: true });
-});
-
-function record(id: string, pid: number, startTime: string, over: Partial<StateRecord> = {}): string {
-  const dir = path.join(root, id);
-  mkdirSync(dir);
-  writeRecord(dir, {
-    ociVersion: '1.3.0',
-    id,
-    status: 'created',
-    pid,
-    bundle: '/some/bundle',
-    rootfs: '/some/bundle/rootfs',
-    created: '2026-01-02T03:04:05.000Z',
-    owner: '',
-    runts: { version: 1, pidStartTime: startTime, creatorPid: 1, creatorStartTime: '0', cgroups: [], needsNodeFor: [] },
-    ...over,
-  });
-  return dir;
-}
-
-async function sleeper(): Promise<{ pid: number; startTime: string }> {
-  child = spawn('sleep', ['60'], { stdio: 'ignore' });
-  await new Promise((r) => child!.once('spawn', r));
-  return { pid: child.pid!, startTime: native().procStartTime(child.pid!)! };
-}
 
 async function codeOf(p: Promise<unknown> | (() => unknown)): Promise<ErrorCode | string> {
   try {

@@ -1,17 +1,14 @@
 // The C++ side without root: the JSON reader/writer, signal names, ids, and
 // the state/start/kill/delete verbs against a temporary --root holding
 // records written the way create writes them.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { hostLayout } from '../../src/cgroups/layout';
 import { placeContainer } from '../../src/cgroups/placement';
 import { stateSchemaProblems } from '../../src/config/validate-documents';
 import { native } from '../../src/native/binding';
-import type { StateRecord } from '../../src/state/record';
-import { writeRecord } from '../../src/state/store';
+import { useTempStateRoot } from '../helpers/temp-state-root';
 
 describe('native JSON', () => {
   it.each([
@@ -59,46 +56,16 @@ describe('container ids', () => {
 });
 
 describe('native verbs on a temporary root', () => {
-  let root: string;
-  let child: ChildProcess | undefined;
-
+  const state = useTempStateRoot('runts-unit-state-');
+  const { record, sleeper } = state;
+  let root = '';
   beforeEach(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'runts-unit-state-'));
+    root = state.root;
   });
-  afterEach(() => {
-    child?.kill('SIGKILL');
-    child = undefined;
-    rmSync(root, { recursive: true, force: true });
-  });
-
-  function record(id: string, pid: number, startTime: string, over: Partial<StateRecord> = {}): string {
-    const dir = path.join(root, id);
-    mkdirSync(dir);
-    writeRecord(dir, {
-      ociVersion: '1.3.0',
-      id,
-      status: 'created',
-      pid,
-      bundle: '/some/bundle',
-      rootfs: '/some/bundle/rootfs',
-      created: '2026-01-02T03:04:05.000Z',
-      owner: '',
-      annotations: { 'com.example': 'x' },
-      runts: { version: 1, pidStartTime: startTime, creatorPid: 1, creatorStartTime: '0', cgroups: [], needsNodeFor: [] },
-      ...over,
-    });
-    return dir;
-  }
-
-  async function sleeper(): Promise<{ pid: number; startTime: string }> {
-    child = spawn('sleep', ['60'], { stdio: 'ignore' });
-    await new Promise((r) => child!.once('spawn', r));
-    return { pid: child.pid!, startTime: native().procStartTime(child.pid!)! };
-  }
 
   it('derives the status from the pid, its start time and the exec fifo', async () => {
     const { pid, startTime } = await sleeper();
-    const dir = record('c1', pid, startTime);
+    const dir = record('c1', pid, startTime, { annotations: { 'com.example': 'x' } });
     writeFileSync(path.join(dir, 'exec.fifo'), '');
     const created = JSON.parse(native().state(root, 'c1'));
     expect(created).toEqual({
@@ -143,12 +110,11 @@ describe('native verbs on a temporary root', () => {
   });
 
   it('kills the process behind a verified pid, and refuses a stopped container', async () => {
-    const { pid, startTime } = await sleeper();
+    const { pid, startTime, child } = await sleeper();
     record('c1', pid, startTime);
-    const exited = new Promise((r) => child!.once('exit', (_code, sig) => r(sig)));
+    const exited = new Promise((r) => child.once('exit', (_code, sig) => r(sig)));
     native().kill(root, 'c1', 'SIGUSR1', false);
     expect(await exited).toBe('SIGUSR1');
-    child = undefined;
     expect(() => native().kill(root, 'c1', 'KILL', false)).toThrow('container not running: "c1" is stopped');
     expect(() => native().kill(root, 'c1', 'SIGBOGUS', false)).toThrow(/unknown signal "SIGBOGUS"/);
   });
@@ -162,17 +128,16 @@ describe('native verbs on a temporary root', () => {
   });
 
   it('deletes a stopped container, refuses a running one, and --force kills it first', async () => {
-    const { pid, startTime } = await sleeper();
+    const { pid, startTime, child } = await sleeper();
     record('dead', pid, '1');
     native().delete(root, 'dead', false);
     expect(existsSync(path.join(root, 'dead'))).toBe(false);
     record('live', pid, startTime);
     expect(() => native().delete(root, 'live', false)).toThrow(/cannot delete container "live" that is not stopped: running/);
     expect(existsSync(path.join(root, 'live'))).toBe(true);
-    const exited = new Promise((r) => child!.once('exit', (_code, sig) => r(sig)));
+    const exited = new Promise((r) => child.once('exit', (_code, sig) => r(sig)));
     native().delete(root, 'live', true);
     expect(await exited).toBe('SIGKILL');
-    child = undefined;
     expect(existsSync(path.join(root, 'live'))).toBe(false);
     expect(() => native().delete(root, 'live', false)).toThrow('container "live" does not exist');
     // --force of a container that is not there succeeds, as with runc and crun.
@@ -191,17 +156,16 @@ describe('native verbs on a temporary root', () => {
 // delete may act on, and a placement create refuses (runts' own cgroup or
 // above it) is one delete refuses too. Checked on this host's own layout.
 describe('placement and native confinement agree', () => {
-  let root: string;
+  const state = useTempStateRoot('runts-unit-agree-');
+  let root = '';
   beforeEach(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'runts-unit-agree-'));
+    root = state.root;
   });
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   function recordWith(id: string, cgroups: string[]): void {
-    const dir = path.join(root, id);
-    mkdirSync(dir);
-    writeRecord(dir, {
-      ociVersion: '1.3.0', id, status: 'created', pid: 0, bundle: '/b', rootfs: '/b/rootfs', created: '2026-01-02T03:04:05.000Z', owner: '',
+    state.record(id, 0, '1', {
+      bundle: '/b',
+      rootfs: '/b/rootfs',
       runts: { version: 1, pidStartTime: '1', creatorPid: 1, creatorStartTime: '0', cgroups: cgroups.map((p) => ({ path: p, created: true })), needsNodeFor: [] },
     });
   }

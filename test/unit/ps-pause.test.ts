@@ -1,13 +1,11 @@
 // The C++ side of ps, pause and resume without cgroups: runc's filter of a
 // ps(1) table (addon/common/ps-table.cc) and the errors of the verbs on a
 // temporary --root whose records have no freezer or no cgroup.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/binding';
-import { writeRecord } from '../../src/state/store';
+import { useTempStateRoot } from '../helpers/temp-state-root';
 
 describe('the ps table filter', () => {
   const psEf = [
@@ -59,35 +57,15 @@ describe('the ps table filter', () => {
 });
 
 describe('pause, resume and ps on records without a freezer or cgroup', () => {
-  let root: string;
-  let child: ChildProcess | undefined;
-
+  const state = useTempStateRoot('runts-unit-pause-');
+  let root = '';
   beforeEach(() => {
-    root = mkdtempSync(path.join(tmpdir(), 'runts-unit-pause-'));
-  });
-  afterEach(() => {
-    child?.kill('SIGKILL');
-    child = undefined;
-    rmSync(root, { recursive: true, force: true });
+    root = state.root;
   });
 
   async function container(id: string, alive: boolean): Promise<void> {
-    child = spawn('sleep', ['60'], { stdio: 'ignore' });
-    await new Promise((r) => child!.once('spawn', r));
-    const startTime = native().procStartTime(child.pid!)!;
-    const dir = path.join(root, id);
-    mkdirSync(dir);
-    writeRecord(dir, {
-      ociVersion: '1.3.0',
-      id,
-      status: 'created',
-      pid: child.pid!,
-      bundle: '/b',
-      rootfs: '/b/rootfs',
-      created: '2026-01-02T03:04:05.000Z',
-      owner: '',
-      runts: { version: 1, pidStartTime: alive ? startTime : '1', creatorPid: 1, creatorStartTime: '0', cgroups: [], needsNodeFor: [] },
-    });
+    const { pid, startTime } = await state.sleeper();
+    state.record(id, pid, alive ? startTime : '1', { bundle: '/b', rootfs: '/b/rootfs' });
   }
 
   it('pause of a running container without a freezer says so and changes nothing', async () => {
