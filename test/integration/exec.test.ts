@@ -8,6 +8,7 @@ import { closeSync, existsSync, openSync, readFileSync, readlinkSync, rmSync, wr
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
+import { consoleServer } from '../helpers/console-server';
 import { isRoot, ROOT, RUNTS, runts, useSandbox, type Result } from '../helpers/sandbox';
 
 function statusField(pid: number, field: string): string {
@@ -42,27 +43,6 @@ function runtsAsync(args: string[]): Promise<Result> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-}
-
-function consoleServer(socketPath: string): { ready: Promise<void>; result: Promise<{ name: string; output: string }> } {
-  const py = spawn('python3', [path.resolve(__dirname, '../../conformance/console-server.py'), socketPath], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  let readyResolve: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  const result = new Promise<{ name: string; output: string }>((resolve, reject) => {
-    py.stdout.on('data', (d) => {
-      buf += d;
-      if (buf.startsWith('ready\n')) readyResolve();
-    });
-    py.on('exit', () => {
-      try {
-        resolve(JSON.parse(buf.trim().split('\n').pop() ?? ''));
-      } catch {
-        reject(new Error(`console server: ${buf}`));
-      }
-    });
-  });
-  return { ready, result };
 }
 
 describe.skipIf(!isRoot)('exec', () => {

@@ -3,29 +3,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { consoleServer } from '../helpers/console-server';
 import { isRoot, ROOT, RUNTS, runts, useSandbox, traces } from '../helpers/sandbox';
-
-function consoleServer(socketPath: string, typed = ''): { ready: Promise<void>; result: Promise<{ name: string; output: string }> } {
-  const py = spawn('python3', [path.resolve(__dirname, '../../conformance/console-server.py'), socketPath, typed], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buf = '';
-  let readyResolve: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  const result = new Promise<{ name: string; output: string }>((resolve, reject) => {
-    py.stdout.on('data', (d) => {
-      buf += d;
-      if (buf.startsWith('ready\n')) readyResolve();
-    });
-    py.on('exit', () => {
-      const last = buf.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(last));
-      } catch {
-        reject(new Error(`console server: ${buf}`));
-      }
-    });
-  });
-  return { ready, result };
-}
 
 describe.skipIf(!isRoot)('terminal', () => {
   const sb = useSandbox();

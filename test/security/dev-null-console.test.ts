@@ -10,11 +10,11 @@
 // before masked and read-only paths. The console must be the container's
 // pty, bound inside the rootfs, and /proc/sys and /proc/sysrq-trigger must
 // still be read-only afterwards.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OciConfig } from '../../src/config/types';
+import { consoleServer } from '../helpers/console-server';
 import { isRoot, traces, useSandbox } from '../helpers/sandbox';
 import { addBind, installTool, ok, runts, useSxtool } from './helpers';
 
@@ -23,27 +23,6 @@ function evilDev(c: OciConfig, dir: string): void {
   c.mounts = c.mounts!.filter((m) => m.destination !== '/dev' && !m.destination.startsWith('/dev/'));
   c.mounts.splice(1, 0, { destination: '/dev', type: 'bind', source: dir, options: ['rbind', 'rw'] });
   c.mounts.splice(2, 0, { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] });
-}
-
-function consoleServer(socketPath: string): { ready: Promise<void>; result: Promise<{ name: string; output: string }> } {
-  const py = spawn('python3', [path.resolve(__dirname, '../../conformance/console-server.py'), socketPath], { stdio: ['ignore', 'pipe', 'ignore'] });
-  let buf = '';
-  let readyResolve: () => void = () => {};
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  const result = new Promise<{ name: string; output: string }>((resolve, reject) => {
-    py.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      if (buf.startsWith('ready\n')) readyResolve();
-    });
-    py.on('exit', () => {
-      try {
-        resolve(JSON.parse(buf.trim().split('\n').pop() ?? '') as { name: string; output: string });
-      } catch {
-        reject(new Error(`console server: ${buf}`));
-      }
-    });
-  });
-  return { ready, result };
 }
 
 describe.skipIf(!isRoot)('CVE-2025-31133: masking through a container /dev/null that is a symlink', () => {
@@ -113,7 +92,7 @@ describe.skipIf(!isRoot)('CVE-2025-52565: the /dev/console bind with a hostile /
       });
       installTool(tool.path, bundle);
       const sock = path.join(sb.dir, 'console.sock');
-      const server = consoleServer(sock);
+      const server = consoleServer(sock, { stderr: 'ignore' });
       await server.ready;
       const created = runts(['create', '--console-socket', sock, '-b', bundle, id]);
       if (created.code !== 0) {
