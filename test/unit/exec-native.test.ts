@@ -4,33 +4,20 @@
 // plan is exactly the TypeScript one; what it does not take, it declines
 // (the command then runs under Node, which words every refusal).
 import { describe, expect, it } from 'vitest';
-import { detectLayout } from '../../src/cgroups/layout';
-import { placeContainer } from '../../src/cgroups/placement';
+import { execRecordFor } from '../helpers/exec-record';
 import { defaultConfig } from '../../src/config/defaults';
 import type { OciConfig, Process } from '../../src/config/types';
 import { native } from '../../src/native/binding';
-import { buildPlan } from '../../src/plan/build';
 import { buildExecPlan, type ExecRecord } from '../../src/plan/exec';
-import { execRecordOf } from '../../src/plan/exec-record';
 import { processDocumentProblems } from '../../src/plan/exec-process';
-import { nativeSeccompCompiler } from '../../src/seccomp/native';
 import { fakeHost } from '../helpers/fake-host';
 
-const V1 = detectLayout('33 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n', '1:memory:/\n');
 const TARGET = { pid: 4242, startTime: '18446744073709551615' };
 
 function recordOf(edit: (c: OciConfig) => void = () => {}): ExecRecord {
   const c = JSON.parse(JSON.stringify(defaultConfig())) as OciConfig;
   edit(c);
-  const { plan, extras } = buildPlan(c, {
-    id: 'c1',
-    bundle: '/bundle',
-    host: fakeHost(),
-    cgroups: placeContainer(V1, undefined, 'c1'),
-    env: {},
-    compileSeccomp: c.linux?.seccomp ? nativeSeccompCompiler(() => {}) : undefined,
-  });
-  return JSON.parse(JSON.stringify(execRecordOf(c, plan, extras, '/bundle'))) as ExecRecord;
+  return execRecordFor(c);
 }
 
 function nativePlan(record: ExecRecord | string, process: unknown, preserveFds = 0, listenFds: string | null = null): unknown {

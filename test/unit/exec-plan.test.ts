@@ -3,6 +3,7 @@
 // joins of /proc/<pid>/ns (user first), a plan runts-init's reader takes,
 // exec.json's strict reader, and the process document's JSON paths.
 import { describe, expect, it } from 'vitest';
+import { execRecordFor } from '../helpers/exec-record';
 import { defaultConfig } from '../../src/config/defaults';
 import type { OciConfig, Process } from '../../src/config/types';
 import { lookupExitCode } from '../../src/container/exec';
@@ -10,14 +11,9 @@ import { native } from '../../src/native/binding';
 import { buildExecPlan, execJoins, ExecFlagError, planExecProcess, processFromFlags, type ExecRecord } from '../../src/plan/exec';
 import { processDocumentProblems } from '../../src/plan/exec-process';
 import { execRecordOf, fieldProblem, parseExecRecord } from '../../src/plan/exec-record';
-import { buildPlan } from '../../src/plan/build';
-import { detectLayout } from '../../src/cgroups/layout';
-import { placeContainer } from '../../src/cgroups/placement';
 import { CLONE_FLAGS } from '../../src/plan/namespaces';
-import { nativeSeccompCompiler } from '../../src/seccomp/native';
 import { fakeHost } from '../helpers/fake-host';
 
-const V1 = detectLayout('33 30 0:30 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n', '1:memory:/\n');
 
 function config(edit: (c: OciConfig) => void = () => {}): OciConfig {
   const c = JSON.parse(JSON.stringify(defaultConfig())) as OciConfig;
@@ -26,17 +22,7 @@ function config(edit: (c: OciConfig) => void = () => {}): OciConfig {
 }
 
 /** The record create saves for c. */
-function recordOf(c: OciConfig): ExecRecord {
-  const { plan, extras } = buildPlan(c, {
-    id: 'c1',
-    bundle: '/bundle',
-    host: fakeHost(),
-    cgroups: placeContainer(V1, undefined, 'c1'),
-    env: {},
-    compileSeccomp: c.linux?.seccomp ? nativeSeccompCompiler(() => {}) : undefined,
-  });
-  return JSON.parse(JSON.stringify(execRecordOf(c, plan, extras, '/bundle'))) as ExecRecord;
-}
+const recordOf = execRecordFor;
 
 const TARGET = { pid: 4242, startTime: '987654' };
 
