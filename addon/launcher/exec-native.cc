@@ -75,19 +75,45 @@ bool writePidFile(const std::string& file, pid_t pid, Failure& f) {
 // The exec'd process is this process's child (CLONE_PARENT) until it is
 // reaped here, so its pid cannot be another process's when a handler signals it.
 volatile sig_atomic_t gChild = 0;
+// Signals (bit per number) that came before the process existed, as runc's
+// signal handler keeps them: delivered once its pid is known, instead of
+// ending this process by their default action while the exec is set up.
+volatile sig_atomic_t gPending = 0;
+
+// The signals src/container/run.ts forwards.
+constexpr int kForwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT};
 
 void forward(int sig) {
   if (gChild > 0) kill(static_cast<pid_t>(gChild), sig);
+  else gPending = gPending | (1 << sig);
 }
 
-// The signals src/container/run.ts forwards.
-void forwardSignalsTo(pid_t pid) {
-  gChild = pid;
+sigset_t forwardedSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kForwarded) sigaddset(&set, sig);
+  return set;
+}
+
+// Before the launch: from now on these signals are the exec'd process's.
+void catchForwardedSignals() {
   struct sigaction sa = {};
   sa.sa_handler = forward;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCONT}) sigaction(sig, &sa, nullptr);
+  for (int sig : kForwarded) sigaction(sig, &sa, nullptr);
+}
+
+// Once the process exists: what came meanwhile goes to it, then every signal.
+void forwardSignalsTo(pid_t pid) {
+  sigset_t set = forwardedSet(), old;
+  sigprocmask(SIG_BLOCK, &set, &old);
+  gChild = pid;
+  int pending = gPending;
+  gPending = 0;
+  sigprocmask(SIG_SETMASK, &old, nullptr);
+  for (int sig : kForwarded)
+    if (pending & (1 << sig)) kill(pid, sig);
 }
 
 // Its exit code, or 128+signal when a signal killed it.
@@ -155,6 +181,9 @@ int runExec(const ExecCommand& cmd, Failure& f) {
   req.consoleSocket = cmd.consoleSocket;
   req.preserveFds = planned.preserveFds;
   node::LaunchResult launched;
+  // Attached: a signal that comes while the exec is set up is kept for the
+  // process, not lost (runts-init itself starts with default handlers).
+  if (!cmd.detach) catchForwardedSignals();
   if (!node::launch(req, launched, f)) {
     f.exitCode = lookupExitCode(f);
     f.step = "exec in container " + quoted(cmd.id) + ": " + f.step;
@@ -164,8 +193,8 @@ int runExec(const ExecCommand& cmd, Failure& f) {
     node::abortLaunch(launched.syncFd, launched.pid, launched.startTime);
     return 1;
   }
-  // Attached: the signals this process gets go to the exec'd one from now
-  // on (before commit: none is lost to the default action meanwhile).
+  // Attached: the signals this process got or gets go to the exec'd one
+  // (before commit: the process exists, it waits for the commit to exec).
   if (!cmd.detach) forwardSignalsTo(launched.pid);
   if (!node::commitLaunch(launched.syncFd, f)) {
     node::abortLaunch(-1, launched.pid, launched.startTime);
